@@ -1,0 +1,1 @@
+//! edgebench's reference engine.

@@ -1,0 +1,190 @@
+//! The result data model written to `report.json` (and re-read by `report`/`compare`).
+//! A value that was not measured is `None` (serialized `null`) with a reason next to it,
+//! never `0`. Bump [`SCHEMA_VERSION`] on any incompatible change.
+
+use edgebench_backend::ModelInfo;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::events::PointLabel;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    pub scenario: ScenarioInfo,
+    pub created_utc: String,
+    pub environment: Environment,
+    /// Per-token cost of the harness itself, measured against the zero-cost mock backend.
+    pub harness_overhead: Option<Overhead>,
+    pub points: Vec<PointResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+    pub git_commit: Option<String>,
+    pub features: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub path: Option<String>,
+    /// The scenario file's text, so a report can be re-run exactly.
+    pub source: String,
+    pub latency_budget_ms_per_token: Option<f64>,
+}
+
+/// Machine facts; each `None` is something this machine would not tell.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    pub hostname: Option<String>,
+    pub os: Option<String>,
+    pub kernel: Option<String>,
+    pub arch: String,
+    pub cpu_model: Option<String>,
+    pub cpu_features: Vec<String>,
+    pub logical_cores: usize,
+    pub governor: Option<String>,
+    pub cpu_freq_max_mhz: Option<f64>,
+    pub board_model: Option<String>,
+    pub mem_total_bytes: Option<u64>,
+    pub rustc: Option<String>,
+    pub temperatures_c_start: BTreeMap<String, f64>,
+    pub temperatures_c_end: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overhead {
+    /// Median measured latency per decode step of the zero-cost mock backend.
+    pub per_token_ns: f64,
+    pub per_token_p99_ns: f64,
+    pub samples: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointStatus {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointError {
+    /// `unavailable`, `invalid_model`, `crashed`, `timeout`, `killed`, ...
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointResult {
+    pub label: PointLabel,
+    pub status: PointStatus,
+    pub error: Option<PointError>,
+    pub model: Option<ModelFile>,
+    pub backend_info: BTreeMap<String, String>,
+    pub load: Option<LoadMetrics>,
+    pub runs: Vec<RunRecord>,
+    pub latency: Option<LatencySummary>,
+    pub memory: MemoryMetrics,
+    pub wall_ns: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    pub path: String,
+    pub format: String,
+    pub sha256: Option<String>,
+    pub file_bytes: Option<u64>,
+    /// `synth:<preset>` when the harness synthesized it.
+    pub origin: String,
+    pub info: Option<ModelInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadMetrics {
+    pub load_ns: u64,
+    /// True when the scenario asked for a cold load (page cache evicted first).
+    pub cold_requested: bool,
+    /// Whether eviction worked (`None` when no cold load was asked for).
+    pub cold_evicted: Option<bool>,
+    pub cold_note: Option<String>,
+}
+
+/// One measured run (warmups are not kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run: usize,
+    pub ttft_ns: u64,
+    pub decode_latency_ns: Vec<u64>,
+    pub tokens: Vec<u32>,
+}
+
+/// Order statistics of a sample, nanoseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencyStats {
+    pub n: usize,
+    pub mean_ns: f64,
+    pub stddev_ns: f64,
+    pub min_ns: u64,
+    pub p50_ns: f64,
+    pub p90_ns: f64,
+    pub p99_ns: f64,
+    pub max_ns: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    pub ttft: LatencyStats,
+    /// Every decode step of every measured run.
+    pub decode: Option<LatencyStats>,
+    pub prefill_tok_s: f64,
+    pub decode_tok_s: Option<f64>,
+    /// 95% bootstrap confidence interval of decode tokens/s over the runs' medians.
+    pub decode_tok_s_ci95: Option<[f64; 2]>,
+    /// Fraction of decode steps within the scenario's latency budget (`None` without a budget).
+    pub within_budget_fraction: Option<f64>,
+    /// Whether every measured run generated the same tokens.
+    pub runs_agree: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoryMetrics {
+    /// VmHWM of the worker right after the model loaded.
+    pub peak_rss_load_bytes: Option<u64>,
+    /// VmHWM at the end of the runs (load + steady-state generation).
+    pub peak_rss_steady_bytes: Option<u64>,
+    pub rss_timeline: Vec<RssSample>,
+    /// Why a value above is `None`.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RssSample {
+    /// Milliseconds since the worker started.
+    pub t_ms: f64,
+    pub rss_bytes: u64,
+}
+
+impl PointResult {
+    /// A result for a point that never produced measurements.
+    pub fn without_measurements(label: PointLabel, status: PointStatus, error: PointError) -> Self {
+        PointResult {
+            label,
+            status,
+            error: Some(error),
+            model: None,
+            backend_info: BTreeMap::new(),
+            load: None,
+            runs: Vec::new(),
+            latency: None,
+            memory: MemoryMetrics::default(),
+            wall_ns: 0,
+        }
+    }
+}

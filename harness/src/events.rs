@@ -39,9 +39,18 @@ pub enum WorkerEvent {
         load_ns: u64,
         model_info: edgebench_backend::ModelInfo,
         backend_info: BTreeMap<String, String>,
+        /// VmHWM of the worker right after loading.
+        peak_rss_bytes: Option<u64>,
+        /// Cold load asked for: did evicting the file from the page cache work?
+        cold_evicted: Option<bool>,
+        cold_note: Option<String>,
     },
     /// A warmup or measured run begins (prefill comes next).
-    RunStarted { t_ns: u64, run: usize, kind: RunKind },
+    RunStarted {
+        t_ns: u64,
+        run: usize,
+        kind: RunKind,
+    },
     /// Prefill of the prompt finished: `latency_ns` is the time to first token.
     Prefill {
         t_ns: u64,
@@ -67,7 +76,11 @@ pub enum WorkerEvent {
         tokens: Vec<u32>,
     },
     /// The worker is done and about to exit 0.
-    Finished { t_ns: u64 },
+    Finished {
+        t_ns: u64,
+        /// VmHWM of the worker at the end (load + generation).
+        peak_rss_bytes: Option<u64>,
+    },
     /// The worker failed; it exits non-zero after this line.
     Error {
         t_ns: u64,
@@ -85,7 +98,7 @@ impl WorkerEvent {
             | WorkerEvent::Prefill { t_ns, .. }
             | WorkerEvent::Token { t_ns, .. }
             | WorkerEvent::RunFinished { t_ns, .. }
-            | WorkerEvent::Finished { t_ns }
+            | WorkerEvent::Finished { t_ns, .. }
             | WorkerEvent::Error { t_ns, .. } => *t_ns,
         }
     }
@@ -113,8 +126,9 @@ impl std::fmt::Display for PointLabel {
     }
 }
 
-/// What the parent tells its observers.
-#[derive(Debug, Clone, PartialEq)]
+/// What the parent tells its observers (`--events FILE` writes these as JSON lines).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum HarnessEvent {
     PlanStarted {
         scenario: String,
@@ -122,11 +136,21 @@ pub enum HarnessEvent {
         out_dir: std::path::PathBuf,
         latency_budget_ms_per_token: Option<f64>,
     },
-    PointStarted { index: usize, pid: u32 },
+    PointStarted {
+        index: usize,
+        pid: u32,
+    },
     /// A worker event, forwarded as it arrives.
-    Worker { index: usize, event: WorkerEvent },
+    Worker {
+        index: usize,
+        event: WorkerEvent,
+    },
     /// RSS of the running worker, sampled by the parent.
-    Rss { index: usize, t_ns: u64, rss_bytes: u64 },
+    Rss {
+        index: usize,
+        t_ns: u64,
+        rss_bytes: u64,
+    },
     /// A power/thermal/frequency sample; `None` fields were not available.
     Sensors {
         t_ns: u64,
@@ -135,13 +159,22 @@ pub enum HarnessEvent {
         cpu_freq_mhz: Option<f64>,
     },
     /// A free-form warning for logs (e.g. "power unavailable: ...").
-    Log { level: LogLevel, message: String },
+    Log {
+        level: LogLevel,
+        message: String,
+    },
     /// A point finished (ok, failed or skipped); its full result.
-    PointFinished { index: usize, result: Box<PointResult> },
-    PlanFinished { out_dir: std::path::PathBuf },
+    PointFinished {
+        index: usize,
+        result: Box<PointResult>,
+    },
+    PlanFinished {
+        out_dir: std::path::PathBuf,
+    },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LogLevel {
     Info,
     Warn,

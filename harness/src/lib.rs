@@ -1,5 +1,20 @@
 //! edgebench: run the same quantized model on several runtimes under one declared scenario and
 //! report latency, memory, energy and agreement. The binary's `main` is thin; everything lives here.
 
+pub mod cli;
+pub mod commands;
+pub mod environment;
 pub mod events;
+pub mod models;
+mod onnx_synth;
+pub mod plan;
+pub mod progress;
+pub mod registry;
+pub mod report;
 pub mod results;
+pub mod rss;
+pub mod runner;
+pub mod scenario;
+pub mod stats;
+pub mod summarize;
+pub mod worker;

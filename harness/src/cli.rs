@@ -1,0 +1,107 @@
+//! Command-line interface (clap): the argument types and the dispatch to commands.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "edgebench",
+    version,
+    about = "Benchmark small language models across runtimes on edge hardware",
+    after_help = "Examples:\n  edgebench run                              # the default scenario (synthesizes its model)\n  edgebench run scenarios/decode-sweep.toml  # a sweep\n  edgebench report results/<dir> --format md # re-render a report\n  edgebench model synth --preset stories15m --quant q4_0 --out models/\n  edgebench model inspect models/stories15m-q4_0.gguf\n  edgebench list                             # backends in this build"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario: one worker process per matrix point; writes report.json, tokens.csv, report.md.
+    #[command(
+        after_help = "Examples:\n  edgebench run\n  edgebench run scenarios/smoke.toml --out /tmp/r\n  edgebench run scenarios/quick.toml --backends reference --events events.jsonl"
+    )]
+    Run(RunArgs),
+    /// Re-render a result directory as markdown, JSON or CSV on stdout.
+    #[command(
+        after_help = "Example:\n  edgebench report results/20261125T120000Z-host-quick --format md"
+    )]
+    Report {
+        /// A result directory (or its report.json).
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+    },
+    /// Synthesize or inspect model files.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// List the backends this build knows and whether each can run here.
+    List,
+    /// Print the machine facts that go into every report.
+    Env,
+    /// Run one matrix point (internal: spawned by `run`).
+    #[command(hide = true)]
+    Worker { point: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (default: scenarios/quick.toml, or the built-in copy of it).
+    pub scenario: Option<PathBuf>,
+    /// Result directory (default: results/<utc>-<host>-<scenario>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Where synthesized models are written and reused (default: $EDGEBENCH_MODEL_DIR or ./.models).
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
+    /// Only these backends (comma-separated), out of the scenario's.
+    #[arg(long, value_delimiter = ',')]
+    pub backends: Option<Vec<String>>,
+    /// Also stream every harness event as JSON lines to this file.
+    #[arg(long)]
+    pub events: Option<PathBuf>,
+    /// Skip measuring the harness's own per-token overhead.
+    #[arg(long)]
+    pub no_overhead: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Write a deterministic random-weight llama of a published shape.
+    #[command(
+        after_help = "Example:\n  edgebench model synth --preset stories15m --quant q8_0 --seed 42 --out models/"
+    )]
+    Synth {
+        /// tiny, stories15m, smollm-135m or tinyllama-1.1b
+        #[arg(long)]
+        preset: String,
+        /// f32, f16, q8_0, q4_0 (GGUF) or f32, int8, int4 (ONNX)
+        #[arg(long, default_value = "f32")]
+        quant: String,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output directory.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "gguf")]
+        format: SynthFormat,
+    },
+    /// Print a GGUF file's metadata, tensor table, sizes and sha256.
+    Inspect { file: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SynthFormat {
+    Gguf,
+    Onnx,
+}

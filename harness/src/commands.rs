@@ -1,0 +1,56 @@
+//! One module per subcommand; `dispatch` maps the parsed CLI to them.
+
+mod inspect;
+mod list;
+mod run;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, ModelCommand, ReportFormat, SynthFormat};
+
+/// Run a parsed command; returns the process exit code.
+pub fn dispatch(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Report { dir, format } => {
+            let report = crate::report::load(&dir)?;
+            match format {
+                ReportFormat::Md => print!("{}", crate::report::markdown::render(&report)),
+                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                ReportFormat::Csv => {
+                    crate::report::csv::write_tokens(&mut std::io::stdout().lock(), &report)?
+                }
+            }
+            Ok(0)
+        }
+        Command::Model(ModelCommand::Synth {
+            preset,
+            quant,
+            seed,
+            out,
+            format,
+        }) => {
+            let format = match format {
+                SynthFormat::Gguf => edgebench_backend::ModelFormat::Gguf,
+                SynthFormat::Onnx => edgebench_backend::ModelFormat::Onnx,
+            };
+            let path = out.join(crate::models::synth_file_name(
+                &preset, &quant, seed, format,
+            ));
+            crate::models::synthesize(&preset, &quant, seed, format, &path)?;
+            let (sha, len) = crate::models::sha256_file(&path)?;
+            println!("{}  {len} bytes  sha256 {sha}", path.display());
+            Ok(0)
+        }
+        Command::Model(ModelCommand::Inspect { file }) => inspect::inspect(&file),
+        Command::List => list::list(),
+        Command::Env => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::environment::collect())?
+            );
+            Ok(0)
+        }
+        Command::Worker { point } => Ok(crate::worker::main(&point)),
+    }
+}

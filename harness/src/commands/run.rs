@@ -1,0 +1,82 @@
+//! `edgebench run`: load the scenario, expand the plan, run it with the progress bar (and an
+//! optional event log), and print the markdown table.
+
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cli::RunArgs;
+use crate::events::{HarnessEvent, Observer};
+use crate::runner::{run_plan, Fanout, RunOptions};
+use crate::scenario::{self, LoadedScenario};
+
+const DEFAULT_SCENARIO: &str = "scenarios/quick.toml";
+
+/// The scenario to run: the given file, else `scenarios/quick.toml`, else the built-in copy.
+pub fn load_scenario(path: Option<&Path>) -> Result<LoadedScenario> {
+    match path {
+        Some(p) => Ok(scenario::load(p)?),
+        None if Path::new(DEFAULT_SCENARIO).exists() => {
+            Ok(scenario::load(Path::new(DEFAULT_SCENARIO))?)
+        }
+        None => Ok(scenario::parse(scenario::BUILTIN_QUICK, None)?),
+    }
+}
+
+/// Writes every harness event as one JSON line.
+struct EventLog(std::io::BufWriter<std::fs::File>);
+
+impl Observer for EventLog {
+    fn on_event(&mut self, e: &HarnessEvent) {
+        if serde_json::to_writer(&mut self.0, e).is_ok() {
+            let _ = self.0.write_all(b"\n");
+        }
+        if matches!(
+            e,
+            HarnessEvent::PointFinished { .. } | HarnessEvent::PlanFinished { .. }
+        ) {
+            let _ = self.0.flush();
+        }
+    }
+}
+
+pub fn run(args: RunArgs) -> Result<i32> {
+    let ls = load_scenario(args.scenario.as_deref())?;
+    let plan = crate::plan::expand(&ls, args.backends.as_deref())?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::runner::default_out_dir(Path::new("results"), &ls.scenario.name));
+    let opts = RunOptions {
+        out_dir: out_dir.clone(),
+        model_dir: args
+            .model_dir
+            .clone()
+            .unwrap_or_else(crate::models::default_model_dir),
+        worker_exe: std::env::current_exe().context("locating the edgebench executable")?,
+        measure_overhead: !args.no_overhead,
+        rss_interval: std::time::Duration::from_millis(10),
+    };
+    let mut observers: Vec<Box<dyn Observer>> =
+        vec![Box::new(crate::progress::Progress::new(args.quiet))];
+    if let Some(path) = &args.events {
+        let f = std::fs::File::create(path)
+            .with_context(|| format!("creating event file {}", path.display()))?;
+        observers.push(Box::new(EventLog(std::io::BufWriter::new(f))));
+    }
+    let report = run_plan(&plan, &opts, &mut Fanout(observers))?;
+    if !args.quiet {
+        println!("{}", crate::report::markdown::render(&report));
+        println!(
+            "report: {}",
+            PathBuf::from(&out_dir)
+                .join(crate::report::REPORT_JSON)
+                .display()
+        );
+    }
+    let any_ok = report
+        .points
+        .iter()
+        .any(|p| p.status == crate::results::PointStatus::Ok);
+    Ok(if any_ok { 0 } else { 1 })
+}

@@ -1,0 +1,122 @@
+//! `report.md`: the summary table first (backend × model × quantization with tokens/s, TTFT,
+//! p99, peak RAM), then failed points with their reasons, then the environment.
+
+use std::fmt::Write;
+
+use crate::results::{PointResult, PointStatus, Report};
+
+fn ms(ns: f64) -> String {
+    format!("{:.2}", ns / 1e6)
+}
+
+fn mib(b: Option<u64>) -> String {
+    b.map_or_else(
+        || "n/a".into(),
+        |b| format!("{:.1}", b as f64 / (1024.0 * 1024.0)),
+    )
+}
+
+fn row(p: &PointResult) -> String {
+    let l = &p.label;
+    let lat = p.latency.as_ref();
+    let dec = lat
+        .and_then(|s| s.decode_tok_s)
+        .map_or_else(|| "n/a".into(), |v| format!("{v:.1}"));
+    let ci = lat
+        .and_then(|s| s.decode_tok_s_ci95)
+        .map_or_else(String::new, |[a, b]| format!(" [{a:.1}, {b:.1}]"));
+    let pre = lat.map_or_else(|| "n/a".into(), |s| format!("{:.1}", s.prefill_tok_s));
+    let ttft = lat.map_or_else(|| "n/a".into(), |s| ms(s.ttft.p50_ns));
+    let (p50, p99) = lat.and_then(|s| s.decode.as_ref()).map_or_else(
+        || ("n/a".into(), "n/a".into()),
+        |d| (ms(d.p50_ns), ms(d.p99_ns)),
+    );
+    let budget = lat
+        .and_then(|s| s.within_budget_fraction)
+        .map_or_else(|| "n/a".into(), |f| format!("{:.0}%", f * 100.0));
+    let status = match p.status {
+        PointStatus::Ok if lat.is_some_and(|s| !s.runs_agree) => "ok (runs differ!)".to_string(),
+        PointStatus::Ok => "ok".into(),
+        PointStatus::Failed => format!(
+            "FAILED ({})",
+            p.error.as_ref().map_or("", |e| e.kind.as_str())
+        ),
+        PointStatus::Skipped => format!(
+            "skipped ({})",
+            p.error.as_ref().map_or("", |e| e.kind.as_str())
+        ),
+    };
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {dec}{ci} | {pre} | {ttft} | {p50} | {p99} | {budget} | {} | {} | {status} |",
+        l.backend,
+        l.model,
+        l.quant,
+        l.threads,
+        l.prompt_tokens,
+        l.gen_tokens,
+        mib(p.memory.peak_rss_load_bytes),
+        mib(p.memory.peak_rss_steady_bytes),
+    )
+}
+
+pub fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# edgebench: {}\n", r.scenario.name);
+    let e = &r.environment;
+    let _ = writeln!(
+        s,
+        "{} · {} · {} cores · {} · edgebench {}{}\n",
+        e.cpu_model.as_deref().unwrap_or("unknown CPU"),
+        e.arch,
+        e.logical_cores,
+        r.created_utc,
+        r.tool.version,
+        r.tool
+            .git_commit
+            .as_deref()
+            .map_or_else(String::new, |c| format!(" ({c})")),
+    );
+    let budget = r
+        .scenario
+        .latency_budget_ms_per_token
+        .map_or_else(|| "in budget".to_string(), |b| format!("≤ {b} ms"));
+    let _ = writeln!(
+        s,
+        "| backend | model | quant | threads | prompt | gen | decode tok/s [95% CI] | prefill tok/s | TTFT ms | p50 ms | p99 ms | {budget} | RAM load MiB | RAM peak MiB | status |"
+    );
+    let _ = writeln!(
+        s,
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for p in &r.points {
+        let _ = writeln!(s, "{}", row(p));
+    }
+    let problems: Vec<&PointResult> = r.points.iter().filter(|p| p.error.is_some()).collect();
+    if !problems.is_empty() {
+        let _ = writeln!(s, "\n## Points that did not run\n");
+        for p in problems {
+            let e = p.error.as_ref().expect("filtered");
+            let _ = writeln!(s, "- **{}** ({}): {}", p.label, e.kind, e.message);
+        }
+    }
+    let _ = writeln!(s, "\n## Notes\n");
+    match &r.harness_overhead {
+        Some(o) => {
+            let _ = writeln!(
+                s,
+                "- Harness overhead per token (measured with the mock backend: time between tokens outside the backend call): median {:.1} µs, p99 {:.1} µs over {} tokens; not included in the latencies above, which time only the backend call.",
+                o.per_token_ns / 1e3,
+                o.per_token_p99_ns / 1e3,
+                o.samples
+            );
+        }
+        None => {
+            let _ = writeln!(s, "- Harness overhead: not measured in this run.");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "- decode tok/s is the median over measured runs of (decode steps / their summed latency); TTFT is the median prefill time; p50/p99 are over every decode step of every measured run."
+    );
+    s
+}

@@ -1,0 +1,206 @@
+//! Supervising one worker process: read its JSON-lines events, sample its RSS, enforce the
+//! timeout, obey skip/abort requests, and reap it with `wait4` to learn how it ended and its
+//! peak RSS even when it crashed.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::events::{mono_ns, Control, WorkerEvent};
+
+/// How the worker process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal(i32),
+}
+
+/// Why the parent stopped the worker, if it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoppedBy {
+    Timeout,
+    Skip,
+    Abort,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub events: Vec<WorkerEvent>,
+    pub rss: Vec<(u64, u64)>,
+    pub exit: Exit,
+    pub stopped_by: Option<StoppedBy>,
+    pub exit_peak_rss_bytes: Option<u64>,
+    pub stderr_tail: String,
+    pub started_t_ns: u64,
+    pub wall_ns: u64,
+    /// Lines on the worker's event stream that were not events.
+    pub stray_lines: Vec<String>,
+}
+
+/// What the supervisor reports while it runs.
+pub enum Update<'a> {
+    Started(u32),
+    Event(&'a WorkerEvent),
+    Rss { t_ns: u64, rss_bytes: u64 },
+}
+
+const STDERR_TAIL_BYTES: usize = 8192;
+
+/// Run `cmd` to completion. `on_update` sees every event and sample and returns what to do next.
+pub fn supervise(
+    mut cmd: Command,
+    timeout: Duration,
+    rss_interval: Duration,
+    mut on_update: impl FnMut(Update<'_>) -> Control,
+) -> std::io::Result<Outcome> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started_t_ns = mono_ns();
+    let started = Instant::now();
+    let mut child = cmd.spawn()?;
+    let pid = child.id();
+    on_update(Update::Started(pid));
+
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (tx, rx) = mpsc::channel::<Result<WorkerEvent, String>>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let parsed = serde_json::from_str::<WorkerEvent>(&line).map_err(|_| line);
+            if tx.send(parsed).is_err() {
+                break;
+            }
+        }
+    });
+    let tail = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let stderr_thread = {
+        let tail = Arc::clone(&tail);
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut t = tail.lock().unwrap_or_else(|p| p.into_inner());
+                t.extend_from_slice(&buf[..n]);
+                let excess = t.len().saturating_sub(STDERR_TAIL_BYTES);
+                t.drain(..excess);
+            }
+        })
+    };
+
+    let mut events = Vec::new();
+    let mut stray_lines = Vec::new();
+    let mut rss = Vec::new();
+    let mut stopped_by = None;
+    let mut next_sample = Instant::now();
+    loop {
+        let wait = next_sample.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
+            Ok(Ok(ev)) => {
+                let c = on_update(Update::Event(&ev));
+                events.push(ev);
+                stopped_by = stopped_by.or(handle_control(c, pid));
+            }
+            Ok(Err(line)) => stray_lines.push(line),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if Instant::now() >= next_sample {
+            next_sample = Instant::now() + rss_interval;
+            if let Some((now, _peak)) = crate::rss::rss_of(pid) {
+                let t = mono_ns();
+                rss.push((t, now));
+                let c = on_update(Update::Rss {
+                    t_ns: t,
+                    rss_bytes: now,
+                });
+                stopped_by = stopped_by.or(handle_control(c, pid));
+            }
+            if stopped_by.is_none() && started.elapsed() > timeout {
+                kill(pid);
+                stopped_by = Some(StoppedBy::Timeout);
+            }
+        }
+    }
+    let (exit, exit_peak_rss_bytes) = reap(pid);
+    drop(child);
+    let _ = reader.join();
+    let _ = stderr_thread.join();
+    let stderr_tail =
+        String::from_utf8_lossy(&tail.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+    Ok(Outcome {
+        events,
+        rss,
+        exit,
+        stopped_by,
+        exit_peak_rss_bytes,
+        stderr_tail,
+        started_t_ns,
+        wall_ns: started.elapsed().as_nanos() as u64,
+        stray_lines,
+    })
+}
+
+fn handle_control(c: Control, pid: u32) -> Option<StoppedBy> {
+    match c {
+        Control::SkipCurrent => {
+            kill(pid);
+            Some(StoppedBy::Skip)
+        }
+        Control::Abort => {
+            kill(pid);
+            Some(StoppedBy::Abort)
+        }
+        Control::Continue | Control::Stop => None,
+    }
+}
+
+fn kill(pid: u32) {
+    // SAFETY: sending a signal to our own child, which has not been reaped yet.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+}
+
+/// Wait for the child and read its exit status and peak RSS (ru_maxrss, KiB on Linux).
+fn reap(pid: u32) -> (Exit, Option<u64>) {
+    let mut status = 0;
+    // SAFETY: zeroed rusage is a valid value; wait4 fills it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: waiting on our own child pid with valid out-pointers.
+        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+        if r == pid as libc::pid_t {
+            break;
+        }
+        if r == -1 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return (Exit::Code(-1), None);
+        }
+    }
+    let exit = if libc::WIFSIGNALED(status) {
+        Exit::Signal(libc::WTERMSIG(status))
+    } else {
+        Exit::Code(libc::WEXITSTATUS(status))
+    };
+    let peak = (usage.ru_maxrss > 0).then(|| usage.ru_maxrss as u64 * 1024);
+    (exit, peak)
+}
+
+/// Human name of a signal.
+pub fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGINT => "SIGINT",
+        _ => return format!("signal {sig}"),
+    };
+    format!("signal {sig} ({name})")
+}

@@ -1,0 +1,166 @@
+//! Scenario files: the TOML a user writes to declare what to benchmark. Parsing is strict
+//! (unknown fields are errors with a "did you mean"), every error names the file, the line and
+//! the field, and list values sweep as a matrix (expanded by [`crate::plan`]).
+
+mod validate;
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub use validate::ScenarioError;
+
+/// The built-in default scenario (also shipped as `scenarios/quick.toml`), used when that file
+/// is not found so `edgebench run` works from any directory.
+pub const BUILTIN_QUICK: &str = include_str!("../../scenarios/quick.toml");
+
+/// A value or a list of values; a list sweeps.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "a value or a list of values")]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    pub fn values(&self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A scenario as written in the file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub models: Vec<ModelEntry>,
+    /// Backend names, or `["all"]` for every backend compiled into this build.
+    pub backends: OneOrMany<String>,
+    /// Prompt length in tokens (ids drawn deterministically from `seed`); sweeps.
+    #[serde(default)]
+    pub prompt_tokens: Option<OneOrMany<usize>>,
+    /// An explicit prompt as token ids (instead of `prompt_tokens`).
+    #[serde(default)]
+    pub prompt: Option<Vec<u32>>,
+    /// Tokens to generate per run (the first one comes from the prefill); sweeps.
+    pub gen_tokens: OneOrMany<usize>,
+    #[serde(default = "one")]
+    pub threads: OneOrMany<usize>,
+    /// Unmeasured runs before the measured ones, per point.
+    #[serde(default = "default_warmup")]
+    pub warmup: usize,
+    /// Measured runs per point (at least).
+    #[serde(default = "default_repetitions")]
+    pub repetitions: usize,
+    /// Keep adding measured runs until this much time was spent measuring (seconds).
+    #[serde(default)]
+    pub min_duration_s: f64,
+    /// Upper bound on measured runs when `min_duration_s` asks for more.
+    #[serde(default = "default_max_repetitions")]
+    pub max_repetitions: usize,
+    /// Seed of the prompt token ids and of synthesized weights.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Pause between points (seconds) so the device cools down.
+    #[serde(default)]
+    pub cooldown_s: f64,
+    /// Per-token latency budget (ms); the report says what fraction of tokens met it.
+    #[serde(default)]
+    pub latency_budget_ms_per_token: Option<f64>,
+    /// Evict the model file from the page cache before loading (measures cold load).
+    #[serde(default)]
+    pub cold_load: bool,
+    /// A point whose worker runs longer than this is killed and marked failed (seconds).
+    #[serde(default = "default_timeout_s")]
+    pub timeout_s: f64,
+    /// Check cross-backend agreement before timing.
+    #[serde(default)]
+    pub verify: bool,
+    /// Power source: `auto`, `none`, or a named source.
+    #[serde(default)]
+    pub power: Option<String>,
+}
+
+/// One model: a file, or a `synth` preset the harness generates (deterministic from `seed`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelEntry {
+    /// Synthesize a model of this preset (`tiny`, `stories15m`, `smollm-135m`, `tinyllama-1.1b`).
+    #[serde(default)]
+    pub synth: Option<String>,
+    /// Or use this file (relative paths are relative to the scenario file).
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Quantizations: for `synth`, which variants to make (sweeps); for `path`, a label.
+    #[serde(default)]
+    pub quant: Option<OneOrMany<String>>,
+    /// Restrict this model to some backends.
+    #[serde(default)]
+    pub backends: Option<Vec<String>>,
+    /// Override the scenario's seed for this model's weights.
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+fn one() -> OneOrMany<usize> {
+    OneOrMany::One(1)
+}
+fn default_warmup() -> usize {
+    1
+}
+fn default_repetitions() -> usize {
+    3
+}
+fn default_max_repetitions() -> usize {
+    100
+}
+fn default_seed() -> u64 {
+    42
+}
+fn default_timeout_s() -> f64 {
+    600.0
+}
+
+/// A parsed scenario with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub scenario: Scenario,
+    /// `None` for the built-in default.
+    pub path: Option<PathBuf>,
+    pub source: String,
+}
+
+impl LoadedScenario {
+    /// Directory relative model paths are resolved against.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// Read and validate a scenario file.
+pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let source = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    parse(&source, Some(path))
+}
+
+/// Parse and validate scenario text; `path` is used in messages.
+pub fn parse(source: &str, path: Option<&Path>) -> Result<LoadedScenario, ScenarioError> {
+    let scenario: Scenario =
+        toml::from_str(source).map_err(|e| validate::from_toml(e, source, path))?;
+    validate::check(&scenario, source, path)?;
+    Ok(LoadedScenario {
+        scenario,
+        path: path.map(Path::to_path_buf),
+        source: source.to_string(),
+    })
+}

@@ -1,0 +1,284 @@
+//! The worker process (`edgebench worker POINT.json`): loads one model in one backend, runs
+//! warmup and measured repetitions of prefill + greedy decode, and streams JSON-lines events on
+//! stdout. Only this process is timed; the parent watches it from outside. A panic, an error or
+//! a crash here ends this point only.
+
+mod cold;
+mod prompt;
+
+use anyhow::Context;
+use edgebench_backend::{argmax, BackendError, LoadOptions, Model, ModelSpec};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::events::{mono_ns, RunKind, WorkerEvent};
+use crate::plan::PromptSpec;
+
+pub use prompt::prompt_ids;
+
+/// Everything a worker needs, written by the parent as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkerPoint {
+    pub backend: String,
+    pub spec: ModelSpec,
+    pub load: LoadOptions,
+    pub prompt: PromptSpec,
+    pub gen_tokens: usize,
+    pub warmup: usize,
+    pub repetitions: usize,
+    pub max_repetitions: usize,
+    pub min_duration_s: f64,
+    pub cold_load: bool,
+}
+
+/// Exit codes a worker uses (the parent also sees signals).
+pub const EXIT_ERROR: i32 = 2;
+pub const EXIT_PANIC: i32 = 3;
+
+fn emit(out: &mut impl Write, event: &WorkerEvent) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, event)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Peak resident set (VmHWM) of this process, from /proc/self/status.
+pub fn own_peak_rss_bytes() -> Option<u64> {
+    crate::rss::read_status_kib(Path::new("/proc/self/status"), "VmHWM:").map(|k| k * 1024)
+}
+
+/// The event stream: the original stdout. File descriptor 1 is pointed at stderr afterwards, so
+/// a runtime that prints to stdout (C++ libraries do) cannot corrupt the JSON-lines protocol.
+fn event_stream() -> std::fs::File {
+    use std::os::unix::io::FromRawFd;
+    // SAFETY: dup/dup2 on the process's own standard descriptors; the duplicate is owned by the
+    // returned File and nothing else closes it.
+    unsafe {
+        let fd = libc::dup(1);
+        if fd < 0 {
+            return std::fs::File::from_raw_fd(libc::dup(2));
+        }
+        libc::dup2(2, 1);
+        std::fs::File::from_raw_fd(fd)
+    }
+}
+
+/// Entry point of `edgebench worker`. Returns the process exit code.
+pub fn main(point_file: &Path) -> i32 {
+    let mut out = std::io::BufWriter::new(event_stream());
+    let point: WorkerPoint = match std::fs::read_to_string(point_file)
+        .with_context(|| format!("reading worker point file {}", point_file.display()))
+        .and_then(|t| serde_json::from_str(&t).context("parsing worker point file"))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = emit(&mut out, &error_event("invalid_point", format!("{e:#}")));
+            return EXIT_ERROR;
+        }
+    };
+    // A panic inside a backend must end as an event, not as a silent exit.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&point, &mut out)));
+    match result {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            let _ = emit(&mut out, &error_event(e.kind(), e.to_string()));
+            EXIT_ERROR
+        }
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic payload".into());
+            let _ = emit(
+                &mut out,
+                &error_event(
+                    "panic",
+                    format!("backend `{}` panicked: {msg}", point.backend),
+                ),
+            );
+            EXIT_PANIC
+        }
+    }
+}
+
+fn error_event(kind: &str, message: String) -> WorkerEvent {
+    WorkerEvent::Error {
+        t_ns: mono_ns(),
+        kind: kind.to_string(),
+        message,
+    }
+}
+
+/// Why a run failed: a backend error, or the event pipe closed (parent gone).
+enum WorkerFailure {
+    Backend(BackendError),
+    Io(std::io::Error),
+    Harness(String),
+}
+
+impl WorkerFailure {
+    fn kind(&self) -> &str {
+        match self {
+            WorkerFailure::Backend(e) => e.kind(),
+            WorkerFailure::Io(_) => "io",
+            WorkerFailure::Harness(_) => "harness",
+        }
+    }
+}
+
+impl std::fmt::Display for WorkerFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WorkerFailure::Backend(e) => write!(f, "{e}"),
+            WorkerFailure::Io(e) => write!(f, "writing events: {e}"),
+            WorkerFailure::Harness(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<BackendError> for WorkerFailure {
+    fn from(e: BackendError) -> Self {
+        WorkerFailure::Backend(e)
+    }
+}
+impl From<std::io::Error> for WorkerFailure {
+    fn from(e: std::io::Error) -> Self {
+        WorkerFailure::Io(e)
+    }
+}
+
+fn run(p: &WorkerPoint, out: &mut impl Write) -> Result<(), WorkerFailure> {
+    let backend =
+        crate::registry::by_name(&p.backend).map_err(|e| WorkerFailure::Harness(e.to_string()))?;
+    backend.check()?;
+    let (cold_evicted, cold_note) = if p.cold_load {
+        let r = cold::evict(&p.spec.path);
+        (Some(r.evicted), Some(r.note))
+    } else {
+        (None, None)
+    };
+    emit(out, &WorkerEvent::LoadStarted { t_ns: mono_ns() })?;
+    let t0 = Instant::now();
+    let model = backend.load(&p.spec, &p.load)?;
+    let load_ns = t0.elapsed().as_nanos() as u64;
+    let info = model.info();
+    emit(
+        out,
+        &WorkerEvent::Loaded {
+            t_ns: mono_ns(),
+            load_ns,
+            model_info: info.clone(),
+            backend_info: backend.describe(),
+            peak_rss_bytes: own_peak_rss_bytes(),
+            cold_evicted,
+            cold_note,
+        },
+    )?;
+    let prompt = match &p.prompt {
+        PromptSpec::Explicit(ids) => ids.clone(),
+        PromptSpec::Random { n, seed } => prompt_ids(*seed, *n, info.vocab_size),
+    };
+    for run in 0..p.warmup {
+        one_run(
+            model.as_ref(),
+            &prompt,
+            p.gen_tokens,
+            run,
+            RunKind::Warmup,
+            out,
+        )?;
+    }
+    let started = Instant::now();
+    let min = Duration::from_secs_f64(p.min_duration_s);
+    let mut run = 0;
+    while run < p.repetitions || (started.elapsed() < min && run < p.max_repetitions) {
+        one_run(
+            model.as_ref(),
+            &prompt,
+            p.gen_tokens,
+            run,
+            RunKind::Measured,
+            out,
+        )?;
+        run += 1;
+    }
+    emit(
+        out,
+        &WorkerEvent::Finished {
+            t_ns: mono_ns(),
+            peak_rss_bytes: own_peak_rss_bytes(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Prefill then greedy decode until `gen_tokens` tokens exist (the first comes from the prefill).
+/// Only the backend call sits between the two clock reads.
+fn one_run(
+    model: &dyn Model,
+    prompt: &[u32],
+    gen_tokens: usize,
+    run: usize,
+    kind: RunKind,
+    out: &mut impl Write,
+) -> Result<(), WorkerFailure> {
+    let mut session = model.session()?;
+    emit(
+        out,
+        &WorkerEvent::RunStarted {
+            t_ns: mono_ns(),
+            run,
+            kind,
+        },
+    )?;
+    let t = Instant::now();
+    let logits = session.prefill(prompt)?;
+    let latency_ns = t.elapsed().as_nanos() as u64;
+    let mut token = argmax(&logits)
+        .ok_or_else(|| WorkerFailure::Harness("prefill returned empty or all-NaN logits".into()))?;
+    emit(
+        out,
+        &WorkerEvent::Prefill {
+            t_ns: mono_ns(),
+            run,
+            prompt_tokens: prompt.len(),
+            latency_ns,
+            token,
+        },
+    )?;
+    let mut tokens = Vec::with_capacity(gen_tokens);
+    tokens.push(token);
+    for index in 0..gen_tokens.saturating_sub(1) {
+        let t = Instant::now();
+        let logits = session.step(token)?;
+        let latency_ns = t.elapsed().as_nanos() as u64;
+        token = argmax(&logits).ok_or_else(|| {
+            WorkerFailure::Harness(format!(
+                "decode step {index} returned empty or all-NaN logits"
+            ))
+        })?;
+        tokens.push(token);
+        emit(
+            out,
+            &WorkerEvent::Token {
+                t_ns: mono_ns(),
+                run,
+                index,
+                token,
+                latency_ns,
+            },
+        )?;
+    }
+    emit(
+        out,
+        &WorkerEvent::RunFinished {
+            t_ns: mono_ns(),
+            run,
+            kind,
+            tokens,
+        },
+    )?;
+    Ok(())
+}

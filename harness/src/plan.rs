@@ -86,12 +86,12 @@ pub enum PlanError {
     Invalid { file: String, message: String },
 }
 
-/// Which file format a quantization label means for a backend format (`None`: not offered).
+/// Whether a synthesized model of this quantization exists in a file format.
 fn quant_fits(quant: &str, format: ModelFormat) -> bool {
     match format {
         ModelFormat::Gguf => GGUF_QUANTS.contains(&quant),
         ModelFormat::Onnx => ONNX_QUANTS.contains(&quant),
-        ModelFormat::Mock => true,
+        ModelFormat::Mock => false,
     }
 }
 

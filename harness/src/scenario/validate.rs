@@ -73,7 +73,7 @@ fn invalid(path: Option<&Path>, source: &str, field: &str, message: String) -> S
 pub fn from_toml(err: toml::de::Error, source: &str, path: Option<&Path>) -> ScenarioError {
     let line = err
         .span()
-        .map(|s| source[..s.start.min(source.len())].lines().count().max(1));
+        .map(|s| source[..s.start.min(source.len())].matches('\n').count() + 1);
     let mut message = err.message().to_string();
     if let Some(unknown) = message
         .strip_prefix("unknown field `")

@@ -1,0 +1,152 @@
+//! Snapshot tests of the report exporters on a fixed report (insta).
+
+use edgebench::events::PointLabel;
+use edgebench::results::*;
+use std::collections::BTreeMap;
+
+fn label(index: usize, backend: &str, quant: &str) -> PointLabel {
+    PointLabel {
+        index,
+        backend: backend.into(),
+        model: "stories15m".into(),
+        quant: quant.into(),
+        threads: 1,
+        prompt_tokens: 4,
+        gen_tokens: 3,
+    }
+}
+
+fn fixed_report() -> Report {
+    let runs = vec![
+        RunRecord {
+            run: 0,
+            ttft_ns: 4_000_000,
+            decode_latency_ns: vec![2_000_000, 2_500_000],
+            tokens: vec![5, 9, 11],
+        },
+        RunRecord {
+            run: 1,
+            ttft_ns: 4_200_000,
+            decode_latency_ns: vec![2_100_000, 2_400_000],
+            tokens: vec![5, 9, 11],
+        },
+    ];
+    let ok = PointResult {
+        label: label(0, "reference", "q8_0"),
+        status: PointStatus::Ok,
+        error: None,
+        model: Some(ModelFile {
+            path: ".models/stories15m-q8_0-s42-v1.gguf".into(),
+            format: "gguf".into(),
+            sha256: Some("ab".repeat(32)),
+            file_bytes: Some(25_000_000),
+            origin: "synth:stories15m seed 42".into(),
+            info: None,
+        }),
+        backend_info: BTreeMap::from([("kernels".to_string(), "scalar".to_string())]),
+        load: Some(LoadMetrics {
+            load_ns: 12_000_000,
+            cold_requested: false,
+            cold_evicted: None,
+            cold_note: None,
+        }),
+        latency: Some(LatencySummary {
+            ttft: edgebench::stats::latency_stats(&[4_000_000, 4_200_000]).unwrap(),
+            decode: edgebench::stats::latency_stats(&[2_000_000, 2_500_000, 2_100_000, 2_400_000]),
+            prefill_tok_s: 975.6,
+            decode_tok_s: Some(444.4),
+            decode_tok_s_ci95: Some([400.0, 476.2]),
+            within_budget_fraction: Some(0.75),
+            runs_agree: true,
+        }),
+        runs,
+        memory: MemoryMetrics {
+            peak_rss_load_bytes: Some(30 << 20),
+            peak_rss_steady_bytes: Some(32 << 20),
+            rss_timeline: vec![RssSample {
+                t_ms: 1.5,
+                rss_bytes: 20 << 20,
+            }],
+            note: None,
+        },
+        wall_ns: 1_000_000_000,
+    };
+    let failed = PointResult::without_measurements(
+        label(1, "reference", "q4_0"),
+        PointStatus::Failed,
+        PointError {
+            kind: "invalid_model".into(),
+            message: "model file x.gguf: truncated".into(),
+        },
+    );
+    let skipped = PointResult::without_measurements(
+        label(2, "ort", "int8"),
+        PointStatus::Skipped,
+        PointError {
+            kind: "not_compiled".into(),
+            message: "backend `ort` is not compiled into this build; rebuild with `--features ort`"
+                .into(),
+        },
+    );
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: "edgebench".into(),
+            version: "0.1.0".into(),
+            git_commit: Some("abc123".into()),
+            features: vec![],
+        },
+        scenario: ScenarioInfo {
+            name: "snap".into(),
+            path: None,
+            source: "name = \"snap\"".into(),
+            latency_budget_ms_per_token: Some(2.2),
+        },
+        created_utc: "2026-11-25T00:00:00Z".into(),
+        environment: Environment {
+            arch: "x86_64".into(),
+            cpu_model: Some("Test CPU".into()),
+            logical_cores: 2,
+            ..Default::default()
+        },
+        harness_overhead: Some(Overhead {
+            per_token_ns: 12_500.0,
+            per_token_p99_ns: 40_000.0,
+            samples: 255,
+        }),
+        points: vec![ok, failed, skipped],
+    }
+}
+
+#[test]
+fn markdown_snapshot() {
+    insta::assert_snapshot!(edgebench::report::markdown::render(&fixed_report()));
+}
+
+#[test]
+fn csv_snapshot() {
+    let mut buf = Vec::new();
+    edgebench::report::csv::write_tokens(&mut buf, &fixed_report()).unwrap();
+    insta::assert_snapshot!(String::from_utf8(buf).unwrap());
+}
+
+#[test]
+fn json_snapshot_and_round_trip() {
+    let r = fixed_report();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    edgebench::report::json::write(&path, &r).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    insta::assert_snapshot!(text);
+    assert_eq!(edgebench::report::json::read(&path).unwrap(), r);
+    // A different schema version is refused with a clear message.
+    std::fs::write(
+        &path,
+        text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+    )
+    .unwrap();
+    let e = edgebench::report::json::read(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("schema_version 99"), "{e}");
+}

@@ -35,6 +35,23 @@ pub enum Command {
     /// Synthesize or inspect model files.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Check that the scenario's backends compute the same function (the agreement gate).
+    #[command(after_help = "Example:\n  edgebench verify scenarios/compare-gguf.toml --steps 32")]
+    Verify {
+        /// Scenario file (default: scenarios/quick.toml).
+        scenario: Option<PathBuf>,
+        /// Decode steps after the prompt.
+        #[arg(long, default_value_t = 32)]
+        steps: usize,
+        /// Largest |Δlogit| accepted for f32 variants.
+        #[arg(long, default_value_t = 1e-3)]
+        f32_tolerance: f64,
+        #[arg(long)]
+        model_dir: Option<PathBuf>,
+        /// Only these backends (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        backends: Option<Vec<String>>,
+    },
     /// List the backends this build knows and whether each can run here.
     List,
     /// Print the machine facts that go into every report.

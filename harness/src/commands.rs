@@ -43,6 +43,19 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Model(ModelCommand::Inspect { file }) => inspect::inspect(&file),
+        Command::Verify {
+            scenario,
+            steps,
+            f32_tolerance,
+            model_dir,
+            backends,
+        } => run::verify(
+            scenario.as_deref(),
+            steps,
+            f32_tolerance,
+            model_dir,
+            backends.as_deref(),
+        ),
         Command::List => list::list(),
         Command::Env => {
             println!(

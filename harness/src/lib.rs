@@ -17,4 +17,5 @@ pub mod runner;
 pub mod scenario;
 pub mod stats;
 pub mod summarize;
+pub mod verify;
 pub mod worker;

@@ -37,6 +37,7 @@ pub fn new_report(plan: &RunPlan) -> Report {
         created_utc: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         environment: crate::environment::collect(),
         harness_overhead: None,
+        agreement: None,
         points: Vec::new(),
     }
 }

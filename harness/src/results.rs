@@ -19,6 +19,9 @@ pub struct Report {
     pub environment: Environment,
     /// Per-token cost of the harness itself, measured against the zero-cost mock backend.
     pub harness_overhead: Option<Overhead>,
+    /// The cross-backend agreement gate, when the scenario asked for it (`verify = true`).
+    #[serde(default)]
+    pub agreement: Option<crate::verify::AgreementReport>,
     pub points: Vec<PointResult>,
 }
 
@@ -93,6 +96,9 @@ pub struct PointResult {
     pub latency: Option<LatencySummary>,
     pub memory: MemoryMetrics,
     pub wall_ns: u64,
+    /// Warnings that make this point's numbers suspect (agreement failed, ...).
+    #[serde(default)]
+    pub flags: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,6 +191,7 @@ impl PointResult {
             latency: None,
             memory: MemoryMetrics::default(),
             wall_ns: 0,
+            flags: Vec::new(),
         }
     }
 }

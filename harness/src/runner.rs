@@ -84,6 +84,32 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
     } else {
         None
     };
+    if s.verify {
+        let a = crate::verify::run(
+            plan,
+            opts,
+            crate::verify::DEFAULT_STEPS,
+            crate::verify::DEFAULT_F32_TOLERANCE,
+            obs,
+        );
+        for r in a
+            .rows
+            .iter()
+            .filter(|r| r.verdict == crate::verify::Verdict::Flagged)
+        {
+            obs.on_event(&HarnessEvent::Log {
+                level: LogLevel::Warn,
+                message: format!(
+                    "agreement: {} {} {} flagged: {}",
+                    r.backend,
+                    r.model,
+                    r.quant,
+                    r.note.as_deref().unwrap_or("")
+                ),
+            });
+        }
+        report.agreement = Some(a);
+    }
     crate::report::json::write_header(&opts.out_dir.join(HEADER_FILE), &report)?;
     let points_path = opts.out_dir.join(POINTS_FILE);
     let mut points_file = std::fs::File::create(&points_path)
@@ -98,7 +124,14 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         if i > 0 && point.cooldown_s > 0.0 && point.skip.is_none() {
             std::thread::sleep(Duration::from_secs_f64(point.cooldown_s));
         }
-        let result = run_point(point, opts, budget, &mut fingerprints, obs, &mut stop);
+        let mut result = run_point(point, opts, budget, &mut fingerprints, obs, &mut stop);
+        if let Some(flag) = report
+            .agreement
+            .as_ref()
+            .and_then(|a| a.flag_for(&point.label.backend, &point.label.model, &point.quant))
+        {
+            result.flags.push(format!("agreement: {flag}"));
+        }
         serde_json::to_writer(&mut points_file, &result)?;
         points_file.write_all(b"\n")?;
         points_file.flush()?;
@@ -191,6 +224,7 @@ fn run_point(
         max_repetitions: point.max_repetitions,
         min_duration_s: point.min_duration_s,
         cold_load: point.cold_load,
+        verify: None,
     };
     let index = point.label.index;
     let outcome = match spawn_worker(

@@ -31,6 +31,20 @@ pub struct WorkerPoint {
     pub max_repetitions: usize,
     pub min_duration_s: f64,
     pub cold_load: bool,
+    /// Agreement check instead of timing (see [`crate::verify`]).
+    #[serde(default)]
+    pub verify: Option<VerifyRequest>,
+}
+
+/// A verify run: one prefill plus `steps` decode steps, every logit vector written to
+/// `logits_out` (little-endian f32, one row per position). With `forced`, the decode steps feed
+/// those tokens (teacher forcing, so quantized variants are compared on the same inputs);
+/// without, they feed the greedy choice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifyRequest {
+    pub steps: usize,
+    pub forced: Option<Vec<u32>>,
+    pub logits_out: std::path::PathBuf,
 }
 
 /// Exit codes a worker uses (the parent also sees signals).
@@ -180,6 +194,17 @@ fn run(p: &WorkerPoint, out: &mut impl Write) -> Result<(), WorkerFailure> {
         PromptSpec::Explicit(ids) => ids.clone(),
         PromptSpec::Random { n, seed } => prompt_ids(*seed, *n, info.vocab_size),
     };
+    if let Some(v) = &p.verify {
+        verify_run(model.as_ref(), &prompt, v, out)?;
+        emit(
+            out,
+            &WorkerEvent::Finished {
+                t_ns: mono_ns(),
+                peak_rss_bytes: own_peak_rss_bytes(),
+            },
+        )?;
+        return Ok(());
+    }
     for run in 0..p.warmup {
         one_run(
             model.as_ref(),
@@ -209,6 +234,48 @@ fn run(p: &WorkerPoint, out: &mut impl Write) -> Result<(), WorkerFailure> {
         &WorkerEvent::Finished {
             t_ns: mono_ns(),
             peak_rss_bytes: own_peak_rss_bytes(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Agreement run: untimed, writes every position's logits.
+fn verify_run(
+    model: &dyn Model,
+    prompt: &[u32],
+    v: &VerifyRequest,
+    out: &mut impl Write,
+) -> Result<(), WorkerFailure> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&v.logits_out)?);
+    let mut session = model.session()?;
+    let mut logits = session.prefill(prompt)?;
+    let mut tokens = Vec::with_capacity(v.steps + 1);
+    for i in 0..=v.steps {
+        for x in &logits {
+            file.write_all(&x.to_le_bytes())?;
+        }
+        let greedy = argmax(&logits).ok_or_else(|| {
+            WorkerFailure::Harness(format!("position {i}: empty or all-NaN logits"))
+        })?;
+        tokens.push(greedy);
+        if i == v.steps {
+            break;
+        }
+        let next = v
+            .forced
+            .as_ref()
+            .and_then(|f| f.get(i).copied())
+            .unwrap_or(greedy);
+        logits = session.step(next)?;
+    }
+    file.flush()?;
+    emit(
+        out,
+        &WorkerEvent::RunFinished {
+            t_ns: mono_ns(),
+            run: 0,
+            kind: RunKind::Measured,
+            tokens,
         },
     )?;
     Ok(())

@@ -16,6 +16,41 @@ fn label(index: usize, backend: &str, quant: &str) -> PointLabel {
     }
 }
 
+fn agreement() -> edgebench::verify::AgreementReport {
+    use edgebench::verify::{Agreement, AgreementReport, AgreementRow, Verdict};
+    let row = |quant: &str, verdict, a: Option<Agreement>, note: Option<&str>| AgreementRow {
+        backend: "reference".into(),
+        model: "stories15m".into(),
+        quant: quant.into(),
+        baseline: "reference f32 gguf".into(),
+        verdict,
+        agreement: a,
+        note: note.map(str::to_string),
+    };
+    let a = Agreement {
+        positions: 33,
+        top1_agree: 31,
+        top1_rate: 31.0 / 33.0,
+        greedy_prefix: 12,
+        max_abs_logit_diff: 0.25,
+        mean_kl: 0.0031,
+        max_kl: 0.01,
+    };
+    AgreementReport {
+        steps: 32,
+        f32_tolerance: 1e-3,
+        rows: vec![
+            row("q8_0", Verdict::Measured, Some(a), None),
+            row(
+                "q4_0",
+                Verdict::Flagged,
+                None,
+                Some("run failed: truncated"),
+            ),
+        ],
+    }
+}
+
 fn fixed_report() -> Report {
     let runs = vec![
         RunRecord {
@@ -70,6 +105,7 @@ fn fixed_report() -> Report {
             note: None,
         },
         wall_ns: 1_000_000_000,
+        flags: vec![],
     };
     let failed = PointResult::without_measurements(
         label(1, "reference", "q4_0"),
@@ -109,6 +145,7 @@ fn fixed_report() -> Report {
             logical_cores: 2,
             ..Default::default()
         },
+        agreement: Some(agreement()),
         harness_overhead: Some(Overhead {
             per_token_ns: 12_500.0,
             per_token_p99_ns: 40_000.0,

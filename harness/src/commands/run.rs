@@ -80,3 +80,31 @@ pub fn run(args: RunArgs) -> Result<i32> {
         .any(|p| p.status == crate::results::PointStatus::Ok);
     Ok(if any_ok { 0 } else { 1 })
 }
+
+/// `edgebench verify`: the agreement gate alone; exit 1 when any variant is flagged.
+pub fn verify(
+    scenario: Option<&Path>,
+    steps: usize,
+    f32_tolerance: f64,
+    model_dir: Option<PathBuf>,
+    backends: Option<&[String]>,
+) -> Result<i32> {
+    let ls = load_scenario(scenario)?;
+    let plan = crate::plan::expand(&ls, backends)?;
+    let tmp = tempfile::tempdir().context("creating a scratch directory")?;
+    let opts = RunOptions {
+        out_dir: tmp.path().to_path_buf(),
+        model_dir: model_dir.unwrap_or_else(crate::models::default_model_dir),
+        worker_exe: std::env::current_exe().context("locating the edgebench executable")?,
+        measure_overhead: false,
+        rss_interval: std::time::Duration::from_millis(50),
+    };
+    let mut progress = crate::progress::Progress::new(true);
+    let report = crate::verify::run(&plan, &opts, steps, f32_tolerance, &mut progress);
+    print!("{}", crate::verify::render_markdown(&report));
+    let flagged = report
+        .rows
+        .iter()
+        .any(|r| r.verdict == crate::verify::Verdict::Flagged);
+    Ok(if flagged { 1 } else { 0 })
+}

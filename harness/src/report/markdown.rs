@@ -35,6 +35,7 @@ fn row(p: &PointResult) -> String {
         .and_then(|s| s.within_budget_fraction)
         .map_or_else(|| "n/a".into(), |f| format!("{:.0}%", f * 100.0));
     let status = match p.status {
+        PointStatus::Ok if !p.flags.is_empty() => "ok, FLAGGED".to_string(),
         PointStatus::Ok if lat.is_some_and(|s| !s.runs_agree) => "ok (runs differ!)".to_string(),
         PointStatus::Ok => "ok".into(),
         PointStatus::Failed => format!(
@@ -57,6 +58,21 @@ fn row(p: &PointResult) -> String {
         mib(p.memory.peak_rss_load_bytes),
         mib(p.memory.peak_rss_steady_bytes),
     )
+}
+
+/// The fastest decode among points that ran and were not flagged.
+fn fastest(r: &Report) -> Option<String> {
+    r.points
+        .iter()
+        .filter(|p| p.status == PointStatus::Ok && p.flags.is_empty())
+        .filter_map(|p| Some((p, p.latency.as_ref()?.decode_tok_s?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(p, v)| {
+            format!(
+                "**{}** at {v:.1} tok/s (points with agreement flags are excluded).",
+                p.label
+            )
+        })
 }
 
 pub fn render(r: &Report) -> String {
@@ -90,6 +106,24 @@ pub fn render(r: &Report) -> String {
     );
     for p in &r.points {
         let _ = writeln!(s, "{}", row(p));
+    }
+    if let Some(best) = fastest(r) {
+        let _ = writeln!(s, "\nFastest decode: {best}");
+    }
+    let flagged: Vec<&PointResult> = r.points.iter().filter(|p| !p.flags.is_empty()).collect();
+    if !flagged.is_empty() {
+        let _ = writeln!(s, "\n## Flagged points (excluded from \"fastest\")\n");
+        for p in flagged {
+            let _ = writeln!(s, "- **{}**: {}", p.label, p.flags.join("; "));
+        }
+    }
+    if let Some(a) = &r.agreement {
+        let _ = writeln!(
+            s,
+            "\n## Agreement (prompt + {} greedy steps; f32 must match tokens and |Δlogit| ≤ {:.0e})\n",
+            a.steps, a.f32_tolerance
+        );
+        s.push_str(&crate::verify::render_markdown(a));
     }
     let problems: Vec<&PointResult> = r.points.iter().filter(|p| p.error.is_some()).collect();
     if !problems.is_empty() {

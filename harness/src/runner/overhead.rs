@@ -30,6 +30,7 @@ pub fn measure(opts: &RunOptions) -> Option<Overhead> {
         max_repetitions: 1,
         min_duration_s: 0.0,
         cold_load: false,
+        verify: None,
     };
     let o = spawn_worker(&wp, opts, usize::MAX, Duration::from_secs(60), &mut Silent).ok()?;
     let mut measured = false;

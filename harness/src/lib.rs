@@ -1,5 +1,6 @@
 //! edgebench: run the same quantized model on several runtimes under one declared scenario and
 //! report latency, memory, energy and agreement. The binary's `main` is thin; everything lives here.
 
+pub mod collect;
 pub mod events;
 pub mod results;

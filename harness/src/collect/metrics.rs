@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PowerMetrics {
-    Measured(PowerMeasured),
+    Measured(Box<PowerMeasured>),
     Unavailable(PowerUnavailable),
 }
 

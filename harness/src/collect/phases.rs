@@ -77,3 +77,93 @@ impl PhaseTracker {
         (self.spans, self.decode_tokens)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_tracker_turns_worker_events_into_spans() {
+        let mut p = PhaseTracker::new();
+        p.add(PhaseSpan::new("idle", 0, 10));
+        let evs = [
+            WorkerEvent::LoadStarted { t_ns: 10 },
+            WorkerEvent::RunStarted {
+                t_ns: 30,
+                run: 0,
+                kind: RunKind::Warmup,
+            },
+            WorkerEvent::Prefill {
+                t_ns: 35,
+                run: 0,
+                prompt_tokens: 4,
+                latency_ns: 5,
+                token: 1,
+            },
+            WorkerEvent::Token {
+                t_ns: 36,
+                run: 0,
+                index: 0,
+                token: 2,
+                latency_ns: 1,
+            },
+            WorkerEvent::RunFinished {
+                t_ns: 37,
+                run: 0,
+                kind: RunKind::Warmup,
+                tokens: vec![1, 2],
+            },
+            WorkerEvent::RunStarted {
+                t_ns: 40,
+                run: 1,
+                kind: RunKind::Measured,
+            },
+            WorkerEvent::Prefill {
+                t_ns: 45,
+                run: 1,
+                prompt_tokens: 4,
+                latency_ns: 5,
+                token: 1,
+            },
+            WorkerEvent::Token {
+                t_ns: 46,
+                run: 1,
+                index: 0,
+                token: 2,
+                latency_ns: 1,
+            },
+            WorkerEvent::Token {
+                t_ns: 47,
+                run: 1,
+                index: 1,
+                token: 3,
+                latency_ns: 1,
+            },
+            WorkerEvent::RunFinished {
+                t_ns: 48,
+                run: 1,
+                kind: RunKind::Measured,
+                tokens: vec![1, 2, 3],
+            },
+        ];
+        for e in &evs {
+            p.on_event(e);
+        }
+        let (spans, tokens) = p.finish();
+        let got: Vec<(&str, u64, u64)> = spans
+            .iter()
+            .map(|s| (s.name.as_str(), s.start_ns, s.end_ns))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("idle", 0, 10),
+                ("warmup", 30, 35),
+                ("warmup", 35, 37),
+                ("prefill", 40, 45),
+                ("decode", 45, 48)
+            ]
+        );
+        assert_eq!(tokens, 2);
+    }
+}

@@ -108,8 +108,11 @@ pub fn detect(root: &Path, choice: &PowerChoice) -> Result<Box<dyn PowerSource>,
     Ok(source)
 }
 
+/// Opens one kind of source under a root.
+type Opener = fn(&Path) -> Result<Box<dyn PowerSource>, String>;
+
 fn detect_auto(root: &Path) -> Result<Box<dyn PowerSource>, Unavailable> {
-    let tries: [(&str, fn(&Path) -> Result<Box<dyn PowerSource>, String>); 4] = [
+    let tries: [(&str, Opener); 4] = [
         ("hwmon ina2xx", |r| HwmonIna::find(r).map(boxed)),
         ("ina3221", |r| Ina3221::find(r).map(boxed)),
         ("RAPL", |r| Rapl::open(r).map(boxed)),

@@ -239,7 +239,7 @@ fn run(
                 }
             }
         }
-        if tick % slow_every as u64 == 0 || stopping {
+        if tick.checked_rem(slow_every as u64) == Some(0) || stopping {
             sample.temp_c = zone.as_ref().and_then(|z| read_temp_c(&z.1));
             sample.cpu_freq_mhz = freqs.max_cur_mhz();
         }

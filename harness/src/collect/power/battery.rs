@@ -25,8 +25,8 @@ impl Battery {
                 continue;
             }
             let has_power = dir.join("power_now").exists();
-            if !has_power && !(dir.join("current_now").exists() && dir.join("voltage_now").exists())
-            {
+            let has_iv = dir.join("current_now").exists() && dir.join("voltage_now").exists();
+            if !(has_power || has_iv) {
                 skipped.push(format!(
                     "{} has no power_now or current_now + voltage_now",
                     dir.display()

@@ -40,7 +40,8 @@ impl HwmonIna {
 
     fn open(dir: PathBuf, chip: String) -> Result<HwmonIna, String> {
         let has_power = dir.join("power1_input").exists();
-        if !has_power && !(dir.join("in1_input").exists() && dir.join("curr1_input").exists()) {
+        let has_vi = dir.join("in1_input").exists() && dir.join("curr1_input").exists();
+        if !(has_power || has_vi) {
             return Err(format!(
                 "{} ({chip}) has neither power1_input nor in1_input + curr1_input",
                 dir.display()

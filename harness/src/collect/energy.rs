@@ -185,9 +185,12 @@ pub fn timeline(series: &SampleSeries, max_points: usize) -> Vec<PowerPoint> {
         .map(|c| {
             let n = c.len() as f64;
             let t = c.iter().map(|p| p.0 as f64).sum::<f64>() / n;
+            let t_ms = (t - series.started_ns as f64) * 1e-6;
+            let power_w = c.iter().map(|p| p.1).sum::<f64>() / n;
+            // Microsecond and 0.1 mW resolution keep report.json small and readable.
             PowerPoint {
-                t_ms: (t - series.started_ns as f64) * 1e-6,
-                power_w: c.iter().map(|p| p.1).sum::<f64>() / n,
+                t_ms: (t_ms * 1e3).round() / 1e3,
+                power_w: (power_w * 1e4).round() / 1e4,
             }
         })
         .collect()

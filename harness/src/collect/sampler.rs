@@ -167,7 +167,6 @@ fn run(
     mut on_sample: OnSample,
     stop: mpsc::Receiver<()>,
 ) -> Output {
-    let cpu0 = thread_cpu_ns();
     let mut s = SampleSeries::default();
     let mut source = match source {
         Ok(src) => {
@@ -199,6 +198,8 @@ fn run(
     s.governor = cpufreq::governor(&all);
     s.vcgencmd_start = cfg.vcgencmd.as_deref().and_then(|c| read_vcgencmd(c).ok());
     let period_ns = (1e9 / rate_hz) as u64;
+    // The sampler's cost is the steady-state loop (reads, callback, sleeping), not the set-up.
+    let cpu0 = thread_cpu_ns();
     s.started_ns = mono_ns();
     let mut tick: u64 = 0;
     let mut last_counter: Option<(u64, f64)> = None;
@@ -253,11 +254,11 @@ fn run(
         tick = (tick + 1).max(behind + 1);
     }
     s.stopped_ns = mono_ns();
+    s.sampler_cpu_ns = cpu0.zip(thread_cpu_ns()).map(|(a, b)| b.saturating_sub(a));
     s.vcgencmd_end = cfg.vcgencmd.as_deref().and_then(|c| read_vcgencmd(c).ok());
     let late_caveat = source.as_ref().and_then(|src| src.caveat());
     if let Some(c) = late_caveat.filter(|c| !s.notes.contains(c)) {
         s.notes.push(c);
     }
-    s.sampler_cpu_ns = cpu0.zip(thread_cpu_ns()).map(|(a, b)| b.saturating_sub(a));
     (s, source)
 }

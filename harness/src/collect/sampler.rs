@@ -37,7 +37,8 @@ pub struct Sample {
 pub struct SamplerConfig {
     /// Power samples per second (capped at the source's `max_rate_hz`).
     pub rate_hz: f64,
-    /// Temperature and frequency every this many ticks (and at the first and last sample).
+    /// Temperature and frequency every this many ticks at `rate_hz` (10 → 10 Hz at 100 Hz; the
+    /// same pace is kept when the power rate is capped), and at the first and last sample.
     pub slow_every: u32,
     /// Sysfs root for temperature and frequency.
     pub root: PathBuf,
@@ -184,11 +185,13 @@ fn run(
         .as_ref()
         .and_then(|src| src.max_rate_hz())
         .unwrap_or(f64::INFINITY);
-    let slow_every = cfg.slow_every.max(1);
-    let (rate_hz, slow_every) = match source {
-        Some(_) => (cfg.rate_hz.min(cap).max(0.1), slow_every),
-        None => ((cfg.rate_hz / slow_every as f64).max(0.1), 1),
+    let slow_hz = cfg.rate_hz / cfg.slow_every.max(1) as f64;
+    let rate_hz = match source {
+        Some(_) => cfg.rate_hz.min(cap).max(0.1),
+        None => slow_hz.max(0.1),
     };
+    // Temperature and frequency keep their own pace when the power rate was capped.
+    let slow_every = (rate_hz / slow_hz).round().max(1.0) as u64;
     s.target_rate_hz = rate_hz;
     let zone = cpu_zone(&cfg.root);
     s.temp_zone = zone.as_ref().map(|z| z.0.clone());
@@ -240,7 +243,7 @@ fn run(
                 }
             }
         }
-        if tick.checked_rem(slow_every as u64) == Some(0) || stopping {
+        if tick.checked_rem(slow_every) == Some(0) || stopping {
             sample.temp_c = zone.as_ref().and_then(|z| read_temp_c(&z.1));
             sample.cpu_freq_mhz = freqs.max_cur_mhz();
         }

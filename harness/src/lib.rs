@@ -2,6 +2,7 @@
 //! report latency, memory, energy and agreement. The binary's `main` is thin; everything lives here.
 
 pub mod cli;
+pub mod collect;
 pub mod commands;
 pub mod environment;
 pub mod events;

@@ -110,12 +110,19 @@ pub fn dot_q4_0(w: &[u8], a: &[BlockQ8]) -> f32 {
     let mut sum = 0f32;
     for (b, ab) in w.chunks_exact(q4_0::BLOCK_BYTES).zip(a) {
         let d = f16::to_f32(u16::from_le_bytes([b[0], b[1]]));
-        let (mut s0, mut s1) = (0i32, 0i32);
+        // Unpack to signed bytes first (element j: low nibble of byte j, j+16: high nibble),
+        // then one exact integer dot product: the same sum ggml's generic code computes.
+        let mut w8 = [0i8; QK];
         for j in 0..QK / 2 {
-            s0 += (i32::from(b[2 + j] & 0x0f) - 8) * i32::from(ab.qs[j]);
-            s1 += (i32::from(b[2 + j] >> 4) - 8) * i32::from(ab.qs[j + QK / 2]);
+            w8[j] = (b[2 + j] & 0x0f) as i8 - 8;
+            w8[j + QK / 2] = (b[2 + j] >> 4) as i8 - 8;
         }
-        sum += (s0 + s1) as f32 * (d * ab.d);
+        let s: i32 = w8
+            .iter()
+            .zip(&ab.qs)
+            .map(|(&w, &a)| i32::from(w) * i32::from(a))
+            .sum();
+        sum += s as f32 * (d * ab.d);
     }
     sum
 }

@@ -52,6 +52,7 @@ fn load_err(path: &Path) -> BackendError {
 
 fn assert_invalid(e: &BackendError, needles: &[&str]) {
     assert_eq!(e.kind(), "invalid_model", "{e}");
+    println!("{e}");
     let msg = e.to_string();
     for n in needles {
         assert!(msg.contains(n), "`{msg}` does not mention `{n}`");
@@ -163,6 +164,13 @@ fn unreadable_and_non_gguf_files() {
     let junk = dir.path().join("junk.gguf");
     std::fs::write(&junk, b"not a gguf file at all").unwrap();
     assert_invalid(&load_err(&junk), &["not a GGUF file", "junk.gguf"]);
+    let full = std::fs::read(common::tiny(dir.path(), SynthQuant::Q8_0)).unwrap();
+    let cut = dir.path().join("cut.gguf");
+    std::fs::write(&cut, &full[..full.len() - 100]).unwrap();
+    assert_invalid(
+        &load_err(&cut),
+        &["`output.weight`", "truncated", "re-synthesize"],
+    );
     let empty = dir.path().join("empty.gguf");
     std::fs::write(&empty, b"").unwrap();
     assert_invalid(&load_err(&empty), &["too short"]);

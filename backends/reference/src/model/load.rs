@@ -69,6 +69,9 @@ impl LlamaModel {
     ) -> Result<Self, BackendError> {
         let file = GgufFile::open(path).map_err(|e| match e {
             crate::gguf::GgufError::Io { path, source } => BackendError::Io { path, source },
+            crate::gguf::GgufError::Invalid { path, problem } => {
+                BackendError::invalid_model(path, problem)
+            }
             other => BackendError::invalid_model(path, other.to_string()),
         })?;
         let hp = Hparams::from_gguf(&file)?;

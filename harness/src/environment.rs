@@ -59,23 +59,9 @@ fn cpuinfo() -> (Option<String>, Vec<String>) {
     (model, found)
 }
 
-/// Every thermal zone's temperature in °C, keyed `<zone>:<type>`.
+/// Every thermal zone's temperature in °C, keyed by zone type (honours `EDGEBENCH_SYSFS_ROOT`).
 pub fn temperatures() -> BTreeMap<String, f64> {
-    let mut out = BTreeMap::new();
-    let Ok(dir) = std::fs::read_dir("/sys/class/thermal") else {
-        return out;
-    };
-    for e in dir.flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        if !name.starts_with("thermal_zone") {
-            continue;
-        }
-        let kind = read_trim(e.path().join("type")).unwrap_or_default();
-        if let Some(t) = read_trim(e.path().join("temp")).and_then(|t| t.parse::<f64>().ok()) {
-            out.insert(format!("{name}:{kind}"), t / 1000.0);
-        }
-    }
-    out
+    crate::collect::thermal::read_temperatures(&crate::collect::sysfs_root())
 }
 
 fn uname() -> (Option<String>, Option<String>) {

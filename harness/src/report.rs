@@ -16,6 +16,7 @@ use crate::results::{Report, ScenarioInfo, ToolInfo, SCHEMA_VERSION};
 pub const REPORT_JSON: &str = "report.json";
 pub const TOKENS_CSV: &str = "tokens.csv";
 pub const REPORT_MD: &str = "report.md";
+pub const POWER_CSV: &str = "power.csv";
 
 /// A report with everything but the points.
 pub fn new_report(plan: &RunPlan) -> Report {
@@ -38,6 +39,7 @@ pub fn new_report(plan: &RunPlan) -> Report {
         environment: crate::environment::collect(),
         harness_overhead: None,
         agreement: None,
+        power: None,
         points: Vec::new(),
     }
 }

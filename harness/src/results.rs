@@ -22,6 +22,8 @@ pub struct Report {
     /// The cross-backend agreement gate, when the scenario asked for it (`verify = true`).
     #[serde(default)]
     pub agreement: Option<crate::verify::AgreementReport>,
+    #[serde(default)]
+    pub power: Option<PowerSetup>,
     pub points: Vec<PointResult>,
 }
 
@@ -96,9 +98,31 @@ pub struct PointResult {
     pub latency: Option<LatencySummary>,
     pub memory: MemoryMetrics,
     pub wall_ns: u64,
-    /// Warnings that make this point's numbers suspect (agreement failed, ...).
+    /// Warnings that make this point's numbers suspect (agreement failed, throttling, ...).
     #[serde(default)]
     pub flags: Vec<String>,
+    /// Energy per phase and per token, or why there is none.
+    #[serde(default = "power_not_recorded")]
+    pub power: crate::collect::PowerMetrics,
+    /// Temperatures, CPU frequency and throttling while the point ran.
+    #[serde(default)]
+    pub thermal: Option<crate::collect::ThermalMetrics>,
+}
+
+fn power_not_recorded() -> crate::collect::PowerMetrics {
+    crate::collect::PowerMetrics::unavailable("not recorded")
+}
+
+/// How power was measured in this run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerSetup {
+    /// The scenario's `power` value (`auto` by default).
+    pub choice: String,
+    /// The source used, e.g. `hwmon-ina2xx`; `None` when unavailable.
+    pub source: Option<String>,
+    pub unavailable_reason: Option<String>,
+    /// Average power with nothing running, measured before the first point.
+    pub idle_power_w: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,6 +216,8 @@ impl PointResult {
             memory: MemoryMetrics::default(),
             wall_ns: 0,
             flags: Vec::new(),
+            power: crate::collect::PowerMetrics::unavailable("the point did not run"),
+            thermal: None,
         }
     }
 }

@@ -5,6 +5,8 @@
 mod child;
 mod failure;
 mod overhead;
+mod point;
+mod sensors;
 
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -12,12 +14,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::collect::power::PowerChoice;
+use crate::collect::sampler::Sample;
 use crate::events::{Control, HarnessEvent, LogLevel, Observer};
-use crate::models::{materialize, Fingerprints};
-use crate::plan::{PlanPoint, RunPlan};
-use crate::results::{ModelFile, PointError, PointResult, PointStatus, Report};
-use crate::summarize::{summarize, Collected};
+use crate::models::Fingerprints;
+use crate::plan::RunPlan;
+use crate::results::Report;
 use crate::worker::WorkerPoint;
+use sensors::Sensors;
+use std::sync::mpsc::Receiver;
 
 pub use child::{signal_name, supervise, Exit, Outcome, StoppedBy, Update};
 
@@ -110,6 +115,27 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         }
         report.agreement = Some(a);
     }
+    let choice: PowerChoice = s
+        .power
+        .as_deref()
+        .unwrap_or("auto")
+        .parse()
+        .map_err(|e| anyhow::anyhow!("scenario field `power`: {e}"))?;
+    let mut sensors = Sensors::detect(&choice);
+    sensors.measure_idle();
+    if let Some(reason) = sensors.unavailable_reason() {
+        obs.on_event(&HarnessEvent::Log {
+            level: LogLevel::Info,
+            message: format!("power unavailable: {reason}"),
+        });
+    }
+    report.power = Some(crate::results::PowerSetup {
+        choice: choice.to_string(),
+        source: sensors.source_name(),
+        unavailable_reason: sensors.unavailable_reason().map(str::to_string),
+        idle_power_w: sensors.idle_power_w,
+    });
+    let run_t0_ns = crate::events::mono_ns();
     crate::report::json::write_header(&opts.out_dir.join(HEADER_FILE), &report)?;
     let points_path = opts.out_dir.join(POINTS_FILE);
     let mut points_file = std::fs::File::create(&points_path)
@@ -124,7 +150,15 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         if i > 0 && point.cooldown_s > 0.0 && point.skip.is_none() {
             std::thread::sleep(Duration::from_secs_f64(point.cooldown_s));
         }
-        let mut result = run_point(point, opts, budget, &mut fingerprints, obs, &mut stop);
+        let mut result = point::run_point(
+            point,
+            opts,
+            budget,
+            &mut fingerprints,
+            &mut sensors,
+            obs,
+            &mut stop,
+        );
         if let Some(flag) = report
             .agreement
             .as_ref()
@@ -147,112 +181,17 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
     }
     report.environment.temperatures_c_end = crate::environment::temperatures();
     crate::report::write_all(&opts.out_dir, &report)?;
+    if !sensors.samples.is_empty() {
+        let path = opts.out_dir.join(crate::report::POWER_CSV);
+        let f =
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        crate::collect::write_power_csv(&sensors.samples, run_t0_ns, std::io::BufWriter::new(f))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     obs.on_event(&HarnessEvent::PlanFinished {
         out_dir: opts.out_dir.clone(),
     });
     Ok(report)
-}
-
-fn failed(point: &PlanPoint, kind: &str, message: String) -> PointResult {
-    PointResult::without_measurements(
-        point.label.clone(),
-        if kind == "not_compiled" || kind == "skipped" {
-            PointStatus::Skipped
-        } else {
-            PointStatus::Failed
-        },
-        PointError {
-            kind: kind.into(),
-            message,
-        },
-    )
-}
-
-fn run_point(
-    point: &PlanPoint,
-    opts: &RunOptions,
-    budget: Option<f64>,
-    fingerprints: &mut Fingerprints,
-    obs: &mut dyn Observer,
-    stop: &mut bool,
-) -> PointResult {
-    if let Some(skip) = &point.skip {
-        return failed(point, &skip.kind, skip.message.clone());
-    }
-    let path = match materialize(&point.source, point.format, &point.quant, &opts.model_dir) {
-        Ok(p) => p,
-        Err(e) => return failed(point, "model", format!("{e:#}")),
-    };
-    let mut model = ModelFile {
-        path: path.display().to_string(),
-        format: point.format.as_str().into(),
-        sha256: None,
-        file_bytes: None,
-        origin: match &point.source {
-            crate::plan::ModelSource::Synth { preset, seed } => {
-                format!("synth:{preset} seed {seed}")
-            }
-            crate::plan::ModelSource::File { .. } => "file".into(),
-            crate::plan::ModelSource::Mock { .. } => "mock".into(),
-        },
-        info: None,
-    };
-    if point.format != edgebench_backend::ModelFormat::Mock {
-        match fingerprints.of(&path) {
-            Ok((sha, len)) => {
-                model.sha256 = Some(sha);
-                model.file_bytes = Some(len);
-            }
-            Err(e) => return failed(point, "model", format!("{e:#}")),
-        }
-    }
-    let wp = WorkerPoint {
-        backend: point.label.backend.clone(),
-        spec: edgebench_backend::ModelSpec {
-            path: path.clone(),
-            format: point.format,
-            quant: Some(point.quant.clone()),
-        },
-        load: edgebench_backend::LoadOptions {
-            threads: point.threads,
-            max_seq_len: point.prompt.len() + point.gen_tokens + 1,
-        },
-        prompt: point.prompt.clone(),
-        gen_tokens: point.gen_tokens,
-        warmup: point.warmup,
-        repetitions: point.repetitions,
-        max_repetitions: point.max_repetitions,
-        min_duration_s: point.min_duration_s,
-        cold_load: point.cold_load,
-        verify: None,
-    };
-    let index = point.label.index;
-    let outcome = match spawn_worker(
-        &wp,
-        opts,
-        index,
-        Duration::from_secs_f64(point.timeout_s),
-        obs,
-    ) {
-        Ok(o) => o,
-        Err(e) => return failed(point, "spawn", format!("{e:#}")),
-    };
-    if outcome.stopped_by == Some(StoppedBy::Abort) {
-        *stop = true;
-    }
-    let failure = failure::classify(&outcome, point.timeout_s);
-    let base = PointResult {
-        model: Some(model),
-        ..failed(point, "pending", String::new())
-    };
-    let collected = Collected {
-        events: outcome.events,
-        rss: outcome.rss,
-        started_t_ns: outcome.started_t_ns,
-        wall_ns: outcome.wall_ns,
-        exit_peak_rss_bytes: outcome.exit_peak_rss_bytes,
-    };
-    summarize(base, &collected, budget, point.cold_load, failure)
 }
 
 /// Write the point file and supervise one worker, forwarding its events to `obs`.
@@ -261,6 +200,7 @@ pub fn spawn_worker(
     opts: &RunOptions,
     index: usize,
     timeout: Duration,
+    live: Option<&Receiver<Sample>>,
     obs: &mut dyn Observer,
 ) -> Result<Outcome> {
     let dir = opts.out_dir.join(".points");
@@ -271,6 +211,14 @@ pub fn spawn_worker(
     let mut cmd = Command::new(&opts.worker_exe);
     cmd.arg("worker").arg(&file);
     let outcome = supervise(cmd, timeout, opts.rss_interval, |u| {
+        for s in live.into_iter().flat_map(|rx| rx.try_iter()) {
+            obs.on_event(&HarnessEvent::Sensors {
+                t_ns: s.t_ns,
+                power_w: s.power_w,
+                temperature_c: s.temp_c,
+                cpu_freq_mhz: s.cpu_freq_mhz,
+            });
+        }
         match u {
             Update::Started(pid) => obs.on_event(&HarnessEvent::PointStarted { index, pid }),
             Update::Event(e) => obs.on_event(&HarnessEvent::Worker {

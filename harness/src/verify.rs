@@ -152,6 +152,7 @@ fn run_one(
         opts,
         usize::MAX - 1,
         Duration::from_secs_f64(point.timeout_s),
+        None,
         obs,
     )?;
     if let Some(WorkerEvent::Error { kind, message, .. }) = o

@@ -106,6 +106,8 @@ fn fixed_report() -> Report {
         },
         wall_ns: 1_000_000_000,
         flags: vec![],
+        power: edgebench::collect::PowerMetrics::unavailable("no power sensor found (test)"),
+        thermal: None,
     };
     let failed = PointResult::without_measurements(
         label(1, "reference", "q4_0"),
@@ -146,6 +148,7 @@ fn fixed_report() -> Report {
             ..Default::default()
         },
         agreement: Some(agreement()),
+        power: None,
         harness_overhead: Some(Overhead {
             per_token_ns: 12_500.0,
             per_token_p99_ns: 40_000.0,

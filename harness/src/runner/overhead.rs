@@ -32,7 +32,15 @@ pub fn measure(opts: &RunOptions) -> Option<Overhead> {
         cold_load: false,
         verify: None,
     };
-    let o = spawn_worker(&wp, opts, usize::MAX, Duration::from_secs(60), &mut Silent).ok()?;
+    let o = spawn_worker(
+        &wp,
+        opts,
+        usize::MAX,
+        Duration::from_secs(60),
+        None,
+        &mut Silent,
+    )
+    .ok()?;
     let mut measured = false;
     let mut last = None;
     let mut gaps = Vec::new();

@@ -41,7 +41,11 @@ pub enum WorkerEvent {
         backend_info: BTreeMap<String, String>,
     },
     /// A warmup or measured run begins (prefill comes next).
-    RunStarted { t_ns: u64, run: usize, kind: RunKind },
+    RunStarted {
+        t_ns: u64,
+        run: usize,
+        kind: RunKind,
+    },
     /// Prefill of the prompt finished: `latency_ns` is the time to first token.
     Prefill {
         t_ns: u64,
@@ -122,11 +126,21 @@ pub enum HarnessEvent {
         out_dir: std::path::PathBuf,
         latency_budget_ms_per_token: Option<f64>,
     },
-    PointStarted { index: usize, pid: u32 },
+    PointStarted {
+        index: usize,
+        pid: u32,
+    },
     /// A worker event, forwarded as it arrives.
-    Worker { index: usize, event: WorkerEvent },
+    Worker {
+        index: usize,
+        event: WorkerEvent,
+    },
     /// RSS of the running worker, sampled by the parent.
-    Rss { index: usize, t_ns: u64, rss_bytes: u64 },
+    Rss {
+        index: usize,
+        t_ns: u64,
+        rss_bytes: u64,
+    },
     /// A power/thermal/frequency sample; `None` fields were not available.
     Sensors {
         t_ns: u64,
@@ -135,10 +149,18 @@ pub enum HarnessEvent {
         cpu_freq_mhz: Option<f64>,
     },
     /// A free-form warning for logs (e.g. "power unavailable: ...").
-    Log { level: LogLevel, message: String },
+    Log {
+        level: LogLevel,
+        message: String,
+    },
     /// A point finished (ok, failed or skipped); its full result.
-    PointFinished { index: usize, result: Box<PointResult> },
-    PlanFinished { out_dir: std::path::PathBuf },
+    PointFinished {
+        index: usize,
+        result: Box<PointResult>,
+    },
+    PlanFinished {
+        out_dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

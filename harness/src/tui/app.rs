@@ -176,10 +176,18 @@ impl App {
         point.finish(Box::new(result.clone()));
         let label = point.label.to_string();
         let (level, line) = match &point.phase {
-            point::Phase::Failed { reason } => (LogLevel::Error, format!("[{label}] failed: {reason}")),
+            point::Phase::Failed { reason } => {
+                (LogLevel::Error, format!("[{label}] failed: {reason}"))
+            }
             point::Phase::Skipped { reason } => (
                 LogLevel::Warn,
-                format!("[{label}] skipped{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()),
+                format!(
+                    "[{label}] skipped{}",
+                    reason
+                        .as_ref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ),
             ),
             _ => (LogLevel::Info, format!("[{label}] done")),
         };
@@ -215,7 +223,10 @@ impl App {
             if self.unknown_indices.insert(index) {
                 self.log(
                     LogLevel::Warn,
-                    format!("ignored events for unknown point #{index} (plan has {})", self.points.len()),
+                    format!(
+                        "ignored events for unknown point #{index} (plan has {})",
+                        self.points.len()
+                    ),
                 );
             }
             return None;

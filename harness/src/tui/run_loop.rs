@@ -57,7 +57,9 @@ struct CrosstermInput;
 impl InputSource for CrosstermInput {
     fn next_event(&mut self, timeout: Duration) -> anyhow::Result<Option<Event>> {
         if crossterm::event::poll(timeout).context("polling terminal input")? {
-            Ok(Some(crossterm::event::read().context("reading terminal input")?))
+            Ok(Some(
+                crossterm::event::read().context("reading terminal input")?,
+            ))
         } else {
             Ok(None)
         }
@@ -136,7 +138,10 @@ where
             }
             let r = h.join().unwrap_or_else(|panic| {
                 panicked = true;
-                Err(anyhow!("the benchmark thread panicked: {}", panic_text(&panic)))
+                Err(anyhow!(
+                    "the benchmark thread panicked: {}",
+                    panic_text(&panic)
+                ))
             });
             app.run_ended(r.as_ref().err().map(|e| format!("{e:#}")));
             result = Some(r);

@@ -12,7 +12,7 @@ mod matrix;
 mod results;
 mod sensors;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -93,7 +93,10 @@ pub(crate) fn header_line(app: &App) -> Paragraph<'static> {
     if failed > 0 {
         text.push_str(&format!(" · {failed} failed"));
     }
-    let mut spans = vec![Span::styled(text, Style::new().add_modifier(Modifier::BOLD))];
+    let mut spans = vec![Span::styled(
+        text,
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
     if let Some((banner, color)) = banner(app) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(
@@ -137,7 +140,10 @@ fn footer_line() -> Paragraph<'static> {
     ];
     let mut spans = Vec::new();
     for (k, what) in keys {
-        spans.push(Span::styled(k, Style::new().add_modifier(Modifier::REVERSED)));
+        spans.push(Span::styled(
+            k,
+            Style::new().add_modifier(Modifier::REVERSED),
+        ));
         spans.push(Span::raw(format!(" {what}  ")));
     }
     Paragraph::new(Line::from(spans)).style(Style::new().fg(Color::Gray))

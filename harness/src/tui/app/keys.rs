@@ -36,11 +36,17 @@ pub enum UiAction {
 
 /// The key map, shown by the help overlay.
 pub const KEY_HELP: &[(&str, &str)] = &[
-    ("q / Ctrl-C", "quit (aborts the running point; finished points stay on disk)"),
+    (
+        "q / Ctrl-C",
+        "quit (aborts the running point; finished points stay on disk)",
+    ),
     ("p", "stop after the current point"),
     ("s", "skip the current point"),
     ("tab", "switch focused pane (matrix / results / log)"),
-    ("↑ / ↓", "select a point (matrix), a result row, or scroll the log"),
+    (
+        "↑ / ↓",
+        "select a point (matrix), a result row, or scroll the log",
+    ),
     ("esc", "follow the running point again / close help"),
     ("o", "cycle results sort: finish order, tok/s, RAM, J/token"),
     ("?", "toggle this help"),

@@ -130,7 +130,11 @@ impl LiveState {
         if self.measured_ms.is_empty() {
             return None;
         }
-        let ok = self.measured_ms.iter().filter(|&&ms| ms <= budget_ms).count();
+        let ok = self
+            .measured_ms
+            .iter()
+            .filter(|&&ms| ms <= budget_ms)
+            .count();
         Some(ok as f64 / self.measured_ms.len() as f64)
     }
 }

@@ -18,7 +18,10 @@ pub enum Phase {
 
 impl Phase {
     pub fn is_terminal(&self) -> bool {
-        matches!(self, Phase::Done | Phase::Failed { .. } | Phase::Skipped { .. })
+        matches!(
+            self,
+            Phase::Done | Phase::Failed { .. } | Phase::Skipped { .. }
+        )
     }
 
     pub fn is_active(&self) -> bool {
@@ -164,7 +167,10 @@ impl PointState {
     pub fn progress(&self) -> String {
         let mut s = format!("r{}", self.measured_runs_done);
         if self.phase.is_active() && self.current_run.is_some() {
-            s.push_str(&format!(" t{}/{}", self.tokens_in_run, self.label.gen_tokens));
+            s.push_str(&format!(
+                " t{}/{}",
+                self.tokens_in_run, self.label.gen_tokens
+            ));
         }
         s
     }

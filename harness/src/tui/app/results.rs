@@ -43,7 +43,9 @@ impl ResultRow {
             threads: result.label.threads,
             decode_tok_s: latency.and_then(|l| l.decode_tok_s),
             ttft_ms: latency.map(|l| l.ttft.p50_ns / 1e6),
-            p99_ms: latency.and_then(|l| l.decode.as_ref()).map(|d| d.p99_ns / 1e6),
+            p99_ms: latency
+                .and_then(|l| l.decode.as_ref())
+                .map(|d| d.p99_ns / 1e6),
             peak_ram_mib: mem
                 .peak_rss_steady_bytes
                 .or(mem.peak_rss_load_bytes)
@@ -122,13 +124,9 @@ pub struct BestValues {
 
 pub fn best_values(rows: &[ResultRow]) -> BestValues {
     fn pick(it: impl Iterator<Item = Option<f64>>, highest: bool) -> Option<f64> {
-        it.flatten().filter(|v| !v.is_nan()).reduce(|a, b| {
-            if highest == (b > a) {
-                b
-            } else {
-                a
-            }
-        })
+        it.flatten()
+            .filter(|v| !v.is_nan())
+            .reduce(|a, b| if highest == (b > a) { b } else { a })
     }
     BestValues {
         decode_tok_s: pick(rows.iter().map(|r| r.decode_tok_s), true),

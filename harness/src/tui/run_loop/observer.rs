@@ -36,14 +36,16 @@ impl SharedControl {
     /// What the runner should do now (consumes a pending skip).
     pub fn take(&self) -> Control {
         match self.0.load(Ordering::Acquire) {
-            SKIP => match self
-                .0
-                .compare_exchange(SKIP, CONTINUE, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => Control::SkipCurrent,
-                // Raced with a stronger request: report that one (it is sticky).
-                Err(code) => decode(code),
-            },
+            SKIP => {
+                match self
+                    .0
+                    .compare_exchange(SKIP, CONTINUE, Ordering::AcqRel, Ordering::Acquire)
+                {
+                    Ok(_) => Control::SkipCurrent,
+                    // Raced with a stronger request: report that one (it is sticky).
+                    Err(code) => decode(code),
+                }
+            }
             code => decode(code),
         }
     }

@@ -1,14 +1,14 @@
 //! Compact view for terminals smaller than the full layout: the header, a hint that charts need
-//! more room, then one line per point (tokens/s once known). Text is clipped, never wrapped.
+//! more room, then one line per point (tokens/s once done), scrolled to the focused one. Text is clipped, never wrapped.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::matrix::point_line;
-use super::{header_line, or_na, FULL_MIN_HEIGHT, FULL_MIN_WIDTH};
+use super::{header_line, FULL_MIN_HEIGHT, FULL_MIN_WIDTH};
 use crate::tui::app::App;
 
 pub(crate) fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -18,13 +18,14 @@ pub(crate) fn render(app: &App, area: Rect, buf: &mut Buffer) {
         format!("terminal too small for charts (need {FULL_MIN_WIDTH}×{FULL_MIN_HEIGHT}) · ? help"),
         Style::new().fg(Color::DarkGray),
     )];
-    for (i, p) in app.points.iter().enumerate() {
-        let mut line = point_line(p, app.selected == Some(i));
-        let tok_s = app.rows.iter().find(|r| r.index == i).and_then(|r| r.decode_tok_s);
-        if tok_s.is_some() {
-            line.spans.push(Span::raw(format!(" {} tok/s", or_na(tok_s, 1, ""))));
-        }
-        lines.push(line);
+    // Keep the focused point on screen: skip leading points when the list is taller.
+    let rows = area.height.saturating_sub(2) as usize;
+    let first = match app.focused_index() {
+        Some(f) if rows > 0 && f >= rows => f + 1 - rows,
+        _ => 0,
+    };
+    for (i, p) in app.points.iter().enumerate().skip(first) {
+        lines.push(point_line(p, app.selected == Some(i)));
     }
     let body = Rect {
         y: area.y.saturating_add(1),

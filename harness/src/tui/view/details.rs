@@ -26,9 +26,10 @@ pub(crate) fn detail_lines(p: &PointState) -> Vec<Line<'static>> {
         ),
     ];
     match &p.phase {
-        Phase::Failed { reason } => {
-            lines.push(Line::styled(format!("error: {reason}"), Style::new().fg(Color::Red)))
-        }
+        Phase::Failed { reason } => lines.push(Line::styled(
+            format!("error: {reason}"),
+            Style::new().fg(Color::Red),
+        )),
         Phase::Skipped {
             reason: Some(reason),
         } => lines.push(Line::from(format!("skipped: {reason}"))),

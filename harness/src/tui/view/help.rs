@@ -22,15 +22,25 @@ pub(crate) fn render(area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|(key, what)| {
             Line::from(vec![
-                Span::styled(format!("{key:>11}  "), Style::new().add_modifier(Modifier::BOLD)),
+                Span::styled(
+                    format!("{key:>11}  "),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
                 Span::raw(*what),
             ])
         })
         .collect();
     lines.push(Line::from(""));
-    lines.push(Line::styled("esc or ? closes", Style::new().fg(Color::DarkGray)));
+    lines.push(Line::styled(
+        "esc or ? closes",
+        Style::new().fg(Color::DarkGray),
+    ));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(Block::bordered().title("Keys").border_style(Style::new().fg(Color::Cyan)))
+        .block(
+            Block::bordered()
+                .title("Keys")
+                .border_style(Style::new().fg(Color::Cyan)),
+        )
         .render(popup, buf);
 }

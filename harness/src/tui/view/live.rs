@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Paragraph, Widget};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Paragraph, Widget, Wrap};
 
 use super::{or_na, pane};
 use crate::tui::app::live::LiveState;
@@ -21,14 +21,24 @@ pub(crate) fn stats_line(live: &LiveState, budget_ms: Option<f64>) -> Line<'stat
             format!("{} tok/s", or_na(sum.and_then(|s| s.tok_s()), 1, "")),
             Style::new().fg(Color::Cyan),
         ),
-        Span::raw(format!(" · TTFT {}", or_na(live.ttft_summary_ms(), 1, " ms"))),
+        Span::raw(format!(
+            " · TTFT {}",
+            or_na(live.ttft_summary_ms(), 1, " ms")
+        )),
         Span::raw(format!(" · p50 {}", or_na(sum.map(|s| s.p50_ms), 2, " ms"))),
         Span::raw(format!(" · p99 {}", or_na(sum.map(|s| s.p99_ms), 2, " ms"))),
     ];
-    if let Some(frac) = budget_ms.and_then(|b| live.within_budget(b)) {
-        let color = if frac >= 0.99 { Color::Green } else { Color::Red };
+    if let Some(budget) = budget_ms {
+        let within = live.within_budget(budget);
+        let color = match within {
+            Some(f) if f < 0.99 => Color::Red,
+            _ => Color::Green,
+        };
         parts.push(Span::styled(
-            format!(" · ≤budget {:.0}%", frac * 100.0),
+            format!(
+                " · budget {budget} ms: {} within",
+                or_na(within.map(|f| f * 100.0), 0, "%")
+            ),
             Style::new().fg(color),
         ));
     }
@@ -42,14 +52,22 @@ pub(crate) fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let label = app
         .points
         .get(live.index)
-        .map(|p| format!("Live · {} · {}", p.label, p.phase.word()))
+        .map(|p| format!("Live · {} · {}", p.phase.word(), p.label))
         .unwrap_or_else(|| "Live".into());
     let block = pane(label, app, None);
     let inner = block.inner(area);
     block.render(area, buf);
-    let [stats, chart_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-    Paragraph::new(stats_line(live, app.budget_ms)).render(stats, buf);
+    let stats = stats_line(live, app.budget_ms);
+    let stats_h = if stats.width() > inner.width as usize {
+        2
+    } else {
+        1
+    };
+    let [stats_area, chart_area] =
+        Layout::vertical([Constraint::Length(stats_h), Constraint::Fill(1)]).areas(inner);
+    Paragraph::new(stats)
+        .wrap(Wrap { trim: true })
+        .render(stats_area, buf);
     if chart_area.height < 3 || chart_area.width < 12 {
         return;
     }
@@ -91,7 +109,7 @@ fn latency_chart(live: &LiveState, budget_ms: Option<f64>, area: Rect, buf: &mut
                 .data(&budget_pts),
         );
     }
-    let y_labels = [Line::from("0"), Line::from(format!("{y_max:.1}"))];
+    let y_labels = [Line::from("0"), Line::from(format!("{y_max:.1} ms"))];
     Chart::new(datasets)
         .x_axis(Axis::default().bounds([x0, x1]))
         .y_axis(
@@ -101,5 +119,6 @@ fn latency_chart(live: &LiveState, budget_ms: Option<f64>, area: Rect, buf: &mut
                 .style(Style::new().fg(Color::DarkGray)),
         )
         .legend_position(Some(LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)))
         .render(area, buf);
 }

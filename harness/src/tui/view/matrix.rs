@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::pane;
+use super::{or_na, pane};
 use crate::tui::app::point::{Phase, PointState};
 use crate::tui::app::{App, Focus};
 
@@ -31,11 +31,19 @@ pub(crate) fn point_line(p: &PointState, selected: bool) -> Line<'static> {
             reason: Some(reason),
         } => format!("skipped: {reason}"),
         Phase::Queued => "queued".to_string(),
+        Phase::Running => p.progress(),
+        Phase::Done => match p.result.as_ref().and_then(|r| r.latency.as_ref()) {
+            Some(l) => format!("done {} tok/s", or_na(l.decode_tok_s, 1, "")),
+            None => "done".to_string(),
+        },
         other => format!("{} {}", other.word(), p.progress()),
     };
     let mut line = Line::from(vec![
         Span::styled(format!("{} ", p.phase.symbol()), phase_style(&p.phase)),
-        Span::raw(format!("{} {} {} t{} ", l.backend, l.model, l.quant, l.threads)),
+        Span::raw(format!(
+            "{} {} {} t{} ",
+            l.backend, l.model, l.quant, l.threads
+        )),
         Span::styled(status, phase_style(&p.phase)),
     ]);
     if selected {

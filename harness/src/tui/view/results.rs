@@ -30,7 +30,11 @@ fn num_cell(value: Option<f64>, best: Option<f64>, decimals: usize) -> Cell<'sta
 }
 
 pub(crate) fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let title = format!("Results ({}) · sort: {} [o]", app.rows.len(), app.sort.name());
+    let title = format!(
+        "Results ({}) · sort: {} [o]",
+        app.rows.len(),
+        app.sort.name()
+    );
     let block = pane(title, app, Some(Focus::Results));
     if app.rows.is_empty() {
         Paragraph::new("no finished points yet")
@@ -77,3 +81,6 @@ pub(crate) fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut state = TableState::default().with_selected(selected);
     StatefulWidget::render(table, area, buf, &mut state);
 }
+
+#[cfg(test)]
+pub(super) mod tests;

@@ -146,12 +146,17 @@ pub fn app_with(events: &[HarnessEvent]) -> App {
     app
 }
 
-/// Render `app` into a `width`×`height` buffer and return its rows as strings.
-pub fn render_lines(app: &App, width: u16, height: u16) -> Vec<String> {
+/// Render `app` into a `width`×`height` buffer.
+pub fn render_buffer(app: &App, width: u16, height: u16) -> Buffer {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     app.render(area, &mut buf);
-    buffer_lines(&buf)
+    buf
+}
+
+/// Render `app` into a `width`×`height` buffer and return its rows as strings.
+pub fn render_lines(app: &App, width: u16, height: u16) -> Vec<String> {
+    buffer_lines(&render_buffer(app, width, height))
 }
 
 /// Flatten a buffer to one string per row (wide-character continuation cells skipped).

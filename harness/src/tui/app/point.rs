@@ -145,10 +145,13 @@ impl PointState {
 
     /// The final word on a point: its result decides the phase.
     pub fn finish(&mut self, result: Box<PointResult>) {
-        let reason = result
-            .error
-            .as_ref()
-            .map(|e| format!("{}: {}", e.kind, e.message));
+        let reason = result.error.as_ref().map(|e| {
+            if e.kind == "skipped" || e.kind.is_empty() {
+                e.message.clone()
+            } else {
+                format!("{}: {}", e.kind, e.message)
+            }
+        });
         self.phase = match result.status {
             PointStatus::Ok => Phase::Done,
             PointStatus::Failed => Phase::Failed {

@@ -118,7 +118,8 @@ fn latency_chart(live: &LiveState, budget_ms: Option<f64>, area: Rect, buf: &mut
                 .labels(y_labels)
                 .style(Style::new().fg(Color::DarkGray)),
         )
-        .legend_position(Some(LegendPosition::TopLeft))
-        .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)))
+        // The legend would cover most of a short chart; the stats line names the budget too.
+        .legend_position((area.height >= 14).then_some(LegendPosition::TopRight))
+        .hidden_legend_constraints((Constraint::Percentage(50), Constraint::Percentage(40)))
         .render(area, buf);
 }

@@ -33,7 +33,7 @@ pub(crate) fn point_line(p: &PointState, selected: bool) -> Line<'static> {
         Phase::Queued => "queued".to_string(),
         Phase::Running => p.progress(),
         Phase::Done => match p.result.as_ref().and_then(|r| r.latency.as_ref()) {
-            Some(l) => format!("done {} tok/s", or_na(l.decode_tok_s, 1, "")),
+            Some(l) => format!("{} tok/s", or_na(l.decode_tok_s, 1, "")),
             None => "done".to_string(),
         },
         other => format!("{} {}", other.word(), p.progress()),

@@ -61,9 +61,12 @@ pub(crate) fn render(app: &App, area: Rect, buf: &mut Buffer) {
             num_cell(r.j_per_token, best.j_per_token, 4),
         ])
     });
+    let text_w = |f: fn(&ResultRow) -> usize, min: usize| {
+        app.rows.iter().map(f).max().unwrap_or(0).clamp(min, 18) as u16
+    };
     let widths = [
-        Constraint::Min(7),
-        Constraint::Min(5),
+        Constraint::Length(text_w(|r| r.backend.chars().count(), 7)),
+        Constraint::Length(text_w(|r| r.model.chars().count(), 5)),
         Constraint::Length(6),
         Constraint::Length(3),
         Constraint::Length(8),

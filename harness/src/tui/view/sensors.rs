@@ -65,11 +65,13 @@ pub(crate) fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let [power_label, power_spark] =
         Layout::horizontal([Constraint::Length(text_w), Constraint::Fill(1)]).areas(power);
     Paragraph::new(power_text).render(power_label, buf);
-    let recent = &app.sensors.power_recent_mw;
-    let start = recent.len().saturating_sub(power_spark.width as usize);
-    Sparkline::default()
-        .data(recent.range(start..).copied())
-        .style(Style::new().fg(Color::Yellow))
-        .render(power_spark, buf);
+    if app.sensors.power_w.is_some() {
+        let recent = &app.sensors.power_recent_mw;
+        let start = recent.len().saturating_sub(power_spark.width as usize);
+        Sparkline::default()
+            .data(recent.range(start..).copied())
+            .style(Style::new().fg(Color::Yellow))
+            .render(power_spark, buf);
+    }
     Paragraph::new(thermal_text(app)).render(thermal, buf);
 }

@@ -55,9 +55,17 @@ fn live_pane_shows_chart_budget_and_stats() {
     assert!(contains(&lines, "p50 5.00 ms"), "{text}");
     assert!(contains(&lines, "p99 12.00 ms"), "{text}");
     assert!(contains(&lines, "budget 10 ms: 88% within"), "{text}");
+    let buf = render_buffer(&running_app(), 100, 30);
+    let red_braille = buf.content().iter().any(|c| {
+        c.fg == ratatui::style::Color::Red
+            && ('\u{2801}'..='\u{28FF}').contains(&c.symbol().chars().next().unwrap_or(' '))
+    });
+    assert!(red_braille, "budget line drawn in red:\n{text}");
+    let tall = render_lines(&running_app(), 120, 50);
     assert!(
-        contains(&lines, "budget 10 ms"),
-        "legend names the budget line:\n{text}"
+        contains(&tall, "budget 10 ms") && contains(&tall, "step ms"),
+        "legend on a tall chart:\n{}",
+        dump(&tall)
     );
     assert!(
         lines
@@ -187,7 +195,7 @@ fn small_terminal_gets_compact_list() {
     let text = dump(&lines);
     assert!(contains(&lines, "terminal too small for charts"), "{text}");
     assert!(
-        contains(&lines, "✓ reference tiny q8_0 t4 done 90.0 tok/s"),
+        contains(&lines, "✓ reference tiny q8_0 t4 90.0 tok/s"),
         "{text}"
     );
     assert!(contains(&lines, "✗ tract"), "{text}");

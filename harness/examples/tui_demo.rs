@@ -1,5 +1,5 @@
 //! A synthetic benchmark under the live TUI, for trying the UI and for tmux tests before the CLI
-//! wires the real runner in: `cargo run -p edgebench --example tui_demo [-- --exit] [-- --fast]`.
+//! wires the real runner in: `cargo run -p edgebench --example tui_demo [-- --exit --fast --panic]`.
 //! Four points stream tokens; one fails at load; `s`, `p` and `q` act as they will on a real run.
 
 use std::time::Duration;
@@ -193,6 +193,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let exit_when_done = args.iter().any(|a| a == "--exit");
     let fast = args.iter().any(|a| a == "--fast");
+    let panic_after_first = args.iter().any(|a| a == "--panic");
     let options = TuiOptions {
         exit_when_done,
         ..TuiOptions::default()
@@ -225,6 +226,10 @@ fn main() -> anyhow::Result<()> {
                 result: Box::new(result),
             });
             done += 1;
+            assert!(
+                !panic_after_first,
+                "--panic: demo panics after the first point"
+            );
             if obs.control() == Control::Stop {
                 break;
             }

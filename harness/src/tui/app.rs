@@ -2,6 +2,8 @@
 //! [`App::apply`] (a harness event), [`App::on_key`] (a key press) and [`App::run_ended`] (the
 //! benchmark thread returned). No clocks, no terminal: tests drive it with scripted events.
 
+#[cfg(test)]
+mod fuzz_tests;
 mod keys;
 pub mod live;
 pub mod point;

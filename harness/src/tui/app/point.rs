@@ -122,7 +122,7 @@ impl PointState {
             }
             WorkerEvent::Prefill { .. } => self.tokens_in_run = 1,
             WorkerEvent::Token { index, .. } => {
-                self.tokens_in_run = self.tokens_in_run.max(index + 2)
+                self.tokens_in_run = self.tokens_in_run.max(index.saturating_add(2))
             }
             WorkerEvent::RunFinished { kind, .. } => {
                 if *kind == RunKind::Measured {

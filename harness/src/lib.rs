@@ -18,5 +18,6 @@ pub mod runner;
 pub mod scenario;
 pub mod stats;
 pub mod summarize;
+pub mod tui;
 pub mod verify;
 pub mod worker;

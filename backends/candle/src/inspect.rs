@@ -35,8 +35,12 @@ pub(crate) struct Facts {
     pub file_context: Option<usize>,
 }
 
-/// Check `ct` (read from `path`) and normalise its metadata in place for candle.
-pub(crate) fn inspect(path: &Path, ct: &mut Content) -> Result<Facts, BackendError> {
+/// Check `ct` (read from `path`, `file_size` bytes) and normalise its metadata for candle.
+pub(crate) fn inspect(
+    path: &Path,
+    ct: &mut Content,
+    file_size: u64,
+) -> Result<Facts, BackendError> {
     let bad = |reason: String| BackendError::invalid_model(path, reason);
     let arch = match ct.metadata.get("general.architecture") {
         Some(Value::String(s)) => s.clone(),
@@ -116,7 +120,7 @@ pub(crate) fn inspect(path: &Path, ct: &mut Content) -> Result<Facts, BackendErr
         n_layer,
         head_dim,
     };
-    let t = tensors::check(path, ct, &hp)?;
+    let t = tensors::check(path, ct, &hp, file_size)?;
     if let Some(v) = int(ct, "llama.vocab_size").map_err(bad)? {
         if v as usize != t.vocab {
             return Err(bad(format!(

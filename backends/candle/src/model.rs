@@ -50,9 +50,16 @@ fn load_file(path: &Path, opts: &LoadOptions) -> Result<CandleModel, BackendErro
         path: path.to_path_buf(),
         source,
     })?;
+    let file_size = file
+        .metadata()
+        .map_err(|source| BackendError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
     let mut reader = BufReader::new(file);
     let mut ct = guarded(|| Content::read(&mut reader)).map_err(|m| header_error(path, m))?;
-    let facts = inspect::inspect(path, &mut ct)?;
+    let facts = inspect::inspect(path, &mut ct, file_size)?;
     let template =
         guarded(|| ModelWeights::from_gguf(ct, &mut reader, &Device::Cpu)).map_err(|m| {
             BackendError::invalid_model(

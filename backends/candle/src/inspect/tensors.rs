@@ -52,8 +52,23 @@ fn is_float(t: GgmlDType) -> bool {
     matches!(t, GgmlDType::F32 | GgmlDType::F16 | GgmlDType::BF16)
 }
 
-pub(crate) fn check(path: &Path, ct: &Content, hp: &Hparams) -> Result<TensorFacts, BackendError> {
+/// Check the tensor table of `ct` against `hp`; `file_size` bounds every tensor's data.
+pub(crate) fn check(
+    path: &Path,
+    ct: &Content,
+    hp: &Hparams,
+    file_size: u64,
+) -> Result<TensorFacts, BackendError> {
     let bad = |reason: String| BackendError::invalid_model(path, reason);
+    // Bound the layer count by the table before building per-layer lists from it.
+    let needed = hp.n_layer.saturating_mul(9).saturating_add(2);
+    if needed > ct.tensor_infos.len() {
+        return Err(bad(format!(
+            "llama.block_count {} needs at least {needed} tensors, the file has {}",
+            hp.n_layer,
+            ct.tensor_infos.len()
+        )));
+    }
     let dims = |name: &str| -> Result<(GgmlDType, Vec<usize>), BackendError> {
         let ti = ct
             .tensor_infos
@@ -73,10 +88,12 @@ pub(crate) fn check(path: &Path, ct: &Content, hp: &Hparams) -> Result<TensorFac
     let (_, gate) = dims("blk.0.ffn_gate.weight")?;
     let n_ff = match gate.as_slice() {
         [rows, cols] if *cols == hp.n_embd && *rows > 0 => *rows,
-        _ => return Err(bad(format!(
+        _ => {
+            return Err(bad(format!(
             "tensor `blk.0.ffn_gate.weight` has shape {gate:?}, expected [feed_forward_length, {}]",
             hp.n_embd
-        ))),
+        )))
+        }
     };
     let (e, q, kv) = (
         hp.n_embd,
@@ -124,6 +141,7 @@ pub(crate) fn check(path: &Path, ct: &Content, hp: &Hparams) -> Result<TensorFac
                 ),
             });
         }
+        check_data_fits(path, ct, name, ty, want, file_size)?;
         let row = *want.last().unwrap_or(&0);
         if !row.is_multiple_of(ty.block_size()) {
             return Err(bad(format!(
@@ -138,9 +156,14 @@ pub(crate) fn check(path: &Path, ct: &Content, hp: &Hparams) -> Result<TensorFac
     let mut bytes_by_type: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut parameter_count = 0u64;
     for ti in ct.tensor_infos.values() {
-        let n = ti.shape.elem_count() as u64;
-        parameter_count += n;
-        *bytes_by_type.entry(type_name(ti.ggml_dtype)).or_default() += file_bytes(ti.ggml_dtype, n);
+        let n = ti
+            .shape
+            .dims()
+            .iter()
+            .fold(1u64, |acc, &d| acc.saturating_mul(d as u64));
+        parameter_count = parameter_count.saturating_add(n);
+        let bytes = bytes_by_type.entry(type_name(ti.ggml_dtype)).or_default();
+        *bytes = bytes.saturating_add(file_bytes(ti.ggml_dtype, n));
     }
     let mut by_size: Vec<_> = bytes_by_type.into_iter().collect();
     by_size.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -170,6 +193,38 @@ pub(crate) fn check(path: &Path, ct: &Content, hp: &Hparams) -> Result<TensorFac
         weight_types,
         bytes_per_token,
     })
+}
+
+/// The tensor's bytes lie inside the file. Checked before candle sizes anything from the
+/// metadata (its RoPE tables are allocated before it reads a tensor), so a truncated file
+/// or one declaring absurd shapes is an error here rather than a huge allocation there.
+fn check_data_fits(
+    path: &Path,
+    ct: &Content,
+    name: &str,
+    ty: GgmlDType,
+    dims: &[usize],
+    file_size: u64,
+) -> Result<(), BackendError> {
+    let elems = dims
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64));
+    let offset = ct.tensor_infos[name].offset;
+    let end = elems
+        .and_then(|n| (n / ty.block_size() as u64).checked_mul(ty.type_size() as u64))
+        .and_then(|bytes| bytes.checked_add(offset))
+        .and_then(|end| end.checked_add(ct.tensor_data_offset));
+    match end {
+        Some(end) if end <= file_size => Ok(()),
+        _ => Err(BackendError::invalid_model(
+            path,
+            format!(
+                "tensor `{name}` ({} {dims:?} at data offset {offset}) extends past the end of \
+                 the file ({file_size} bytes): the file is truncated or its tensor table is corrupt",
+                type_name(ty)
+            ),
+        )),
+    }
 }
 
 fn file_bytes(ty: GgmlDType, elems: u64) -> u64 {

@@ -45,8 +45,17 @@ fn random(seed: u64, n: usize, scale: f32) -> Vec<f32> {
         .collect()
 }
 
+pub type Metadata = Vec<(String, Value)>;
+pub type Tensors = Vec<(String, QTensor)>;
+
 /// Write a random llama of `s` with 2-D weights in `ty` and 1-D norms in f32.
 pub fn write_llama(path: &Path, s: &Shape, ty: GgmlDType, seed: u64) {
+    let (md, tensors) = build_llama(s, ty, seed);
+    write(path, &md, &tensors);
+}
+
+/// The metadata and tensors of a random llama, for tests that edit them before writing.
+pub fn build_llama(s: &Shape, ty: GgmlDType, seed: u64) -> (Metadata, Tensors) {
     let hd = s.n_embd / s.n_head;
     let mut tensors: Vec<(String, QTensor)> = Vec::new();
     let mut k = seed;
@@ -91,10 +100,31 @@ pub fn write_llama(path: &Path, s: &Shape, ty: GgmlDType, seed: u64) {
         ("llama.attention.layer_norm_rms_epsilon", Value::F32(1e-5)),
         ("llama.rope.freq_base", Value::F32(10000.0)),
     ];
-    let md_refs: Vec<(&str, &Value)> = md.iter().map(|(k, v)| (*k, v)).collect();
+    let md = md.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    (md, tensors)
+}
+
+/// Write `md` and `tensors` as a GGUF file with candle's writer.
+pub fn write(path: &Path, md: &Metadata, tensors: &Tensors) {
+    let md_refs: Vec<(&str, &Value)> = md.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let t_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let mut f = std::fs::File::create(path).unwrap();
     gguf_file::write(&mut f, &md_refs, &t_refs).unwrap();
+}
+
+/// Overwrite the type id of tensor `name` in the tensor table of the GGUF file at `path`.
+pub fn patch_tensor_type(path: &Path, name: &str, type_id: u32) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let needle = name.as_bytes();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap_or_else(|| panic!("tensor {name} not in file"));
+    let n_dims_at = at + needle.len();
+    let n_dims = u32::from_le_bytes(bytes[n_dims_at..n_dims_at + 4].try_into().unwrap()) as usize;
+    let type_at = n_dims_at + 4 + 8 * n_dims;
+    bytes[type_at..type_at + 4].copy_from_slice(&type_id.to_le_bytes());
+    std::fs::write(path, bytes).unwrap();
 }
 
 pub fn spec(path: &Path) -> ModelSpec {

@@ -1,4 +1,12 @@
 //! The shared conformance suite on tiny random llamas in f32, q8_0 and q4_0.
+//!
+//! Tolerance (largest |Δlogit| between batched prefill and step-by-step): 1e-4 for every
+//! type. Measured on x86_64 AVX2: f32 1.5e-6 (the `gemm` crate blocks an m-row matmul
+//! differently from a single row), q8_0 and q4_0 exactly 0 (candle quantizes each
+//! activation row to q8_0 and runs the same integer dot product whatever the row count).
+//! The faster paths that do depend on the row count (aarch64 q4_0 tiles: integer sums, only
+//! the float block order changes; x86 VNNI q8_0 tiles: need rows of 256, not these shapes)
+//! stay far inside 1e-4 on these files.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! The shared conformance suite on tiny random llamas in f32, q8_0 and q4_0.
+//! The shared conformance suite on the synthesizer's tiny preset in f32, f16, q8_0 and q4_0.
 //!
 //! Tolerance (largest |Δlogit| between batched prefill and step-by-step): 1e-4 for every
 //! type. Measured on x86_64 AVX2: f32 1.5e-6 (the `gemm` crate blocks an m-row matmul
@@ -10,24 +10,30 @@
 
 mod common;
 
-use candle_core::quantized::GgmlDType;
 use edgebench_backend::conformance::run_all;
 use edgebench_candle::CandleBackend;
+use edgebench_reference::synth::SynthQuant;
 
 #[test]
 fn conformance_f32() {
-    let (_d, p) = common::tiny(GgmlDType::F32);
+    let (_d, p) = common::tiny(SynthQuant::F32);
     run_all(&CandleBackend, &common::spec(&p), 1e-4);
 }
 
 #[test]
 fn conformance_q8_0() {
-    let (_d, p) = common::tiny(GgmlDType::Q8_0);
+    let (_d, p) = common::tiny(SynthQuant::Q8_0);
     run_all(&CandleBackend, &common::spec(&p), 1e-4);
 }
 
 #[test]
 fn conformance_q4_0() {
-    let (_d, p) = common::tiny(GgmlDType::Q4_0);
+    let (_d, p) = common::tiny(SynthQuant::Q4_0);
+    run_all(&CandleBackend, &common::spec(&p), 1e-4);
+}
+
+#[test]
+fn conformance_f16() {
+    let (_d, p) = common::tiny(SynthQuant::F16);
     run_all(&CandleBackend, &common::spec(&p), 1e-4);
 }

@@ -3,10 +3,10 @@
 mod common;
 
 use candle_core::quantized::gguf_file::Value;
-use candle_core::quantized::GgmlDType;
-use common::{build_llama, spec, write, TINY};
+use common::{set, spec, TINY_VOCAB};
 use edgebench_backend::{Backend, BackendError, LoadOptions, ModelFormat, ModelSpec};
 use edgebench_candle::CandleBackend;
+use edgebench_reference::synth::SynthQuant;
 use std::path::Path;
 
 fn opts() -> LoadOptions {
@@ -23,15 +23,18 @@ fn load_err(path: &Path) -> BackendError {
     }
 }
 
-/// Write the tiny f32 llama after `edit` changed its metadata and tensors.
+/// The tiny f32 model, copied after `edit` changed its metadata and tensors.
 fn edited(
     dir: &Path,
     edit: impl FnOnce(&mut common::Metadata, &mut common::Tensors),
 ) -> std::path::PathBuf {
-    let (mut md, mut t) = build_llama(&TINY, GgmlDType::F32, 7);
-    edit(&mut md, &mut t);
+    let src = common::synth(
+        dir,
+        edgebench_reference::synth::Preset::Tiny,
+        SynthQuant::F32,
+    );
     let path = dir.join("edited.gguf");
-    write(&path, &md, &t);
+    common::edit(&src, &path, edit);
     path
 }
 
@@ -43,7 +46,7 @@ fn missing_file_is_io() {
 
 #[test]
 fn garbage_and_truncated_files_are_invalid_model() {
-    let (dir, path) = common::tiny(GgmlDType::Q8_0);
+    let (dir, path) = common::tiny(SynthQuant::Q8_0);
     let bytes = std::fs::read(&path).unwrap();
     let cut = dir.path().join("cut.gguf");
     for len in [0, 3, 8, 20, 100, 400, bytes.len() / 2, bytes.len() - 1] {
@@ -58,7 +61,7 @@ fn garbage_and_truncated_files_are_invalid_model() {
 
 #[test]
 fn truncated_tensor_data_names_the_tensor() {
-    let (dir, path) = common::tiny(GgmlDType::F32);
+    let (dir, path) = common::tiny(SynthQuant::F32);
     let bytes = std::fs::read(&path).unwrap();
     let cut = dir.path().join("cut.gguf");
     std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
@@ -68,7 +71,7 @@ fn truncated_tensor_data_names_the_tensor() {
 
 #[test]
 fn unknown_tensor_type_is_unsupported() {
-    let (_dir, path) = common::tiny(GgmlDType::F32);
+    let (_dir, path) = common::tiny(SynthQuant::F32);
     common::patch_tensor_type(&path, "blk.0.attn_q.weight", 16); // IQ2_XXS
     let e = load_err(&path);
     assert_eq!(e.kind(), "unsupported", "{e}");
@@ -77,7 +80,7 @@ fn unknown_tensor_type_is_unsupported() {
 
 #[test]
 fn activation_only_type_is_unsupported() {
-    let (_dir, path) = common::tiny(GgmlDType::F32);
+    let (_dir, path) = common::tiny(SynthQuant::F32);
     common::patch_tensor_type(&path, "blk.1.ffn_up.weight", 9); // Q8_1
     let e = load_err(&path);
     assert_eq!(e.kind(), "unsupported", "{e}");
@@ -88,7 +91,7 @@ fn activation_only_type_is_unsupported() {
 fn other_architectures_and_formats_are_unsupported() {
     let dir = tempfile::tempdir().unwrap();
     let path = edited(dir.path(), |md, _| {
-        md[0].1 = Value::String("qwen2".into());
+        set(md, "general.architecture", Value::String("qwen2".into()));
     });
     let e = load_err(&path);
     assert_eq!(e.kind(), "unsupported", "{e}");
@@ -122,24 +125,18 @@ fn wide_integer_keys_and_missing_rope_dimension_still_load() {
     let dir = tempfile::tempdir().unwrap();
     let path = edited(dir.path(), |md, _| {
         md.retain(|(k, _)| k != "llama.rope.dimension_count");
-        for (k, v) in md.iter_mut() {
-            if k == "llama.block_count" {
-                *v = Value::U64(2);
-            }
-            if k == "llama.rope.freq_base" {
-                *v = Value::F64(10000.0);
-            }
-        }
+        set(md, "llama.block_count", Value::U64(2));
+        set(md, "llama.rope.freq_base", Value::F64(10000.0));
     });
     let model = CandleBackend.load(&spec(&path), &opts()).unwrap();
     assert_eq!(model.info().block_count, 2);
     let mut s = model.session().unwrap();
-    assert_eq!(s.prefill(&[1, 2, 3]).unwrap().len(), TINY.vocab);
+    assert_eq!(s.prefill(&[1, 2, 3]).unwrap().len(), TINY_VOCAB);
 }
 
 #[test]
 fn bad_tokens_empty_prefill_and_context_overflow_are_invalid_input() {
-    let (_dir, path) = common::tiny(GgmlDType::Q4_0);
+    let (_dir, path) = common::tiny(SynthQuant::Q4_0);
     let small = LoadOptions {
         threads: 1,
         max_seq_len: 8,
@@ -147,7 +144,7 @@ fn bad_tokens_empty_prefill_and_context_overflow_are_invalid_input() {
     let model = CandleBackend.load(&spec(&path), &small).unwrap();
     let mut s = model.session().unwrap();
     assert_eq!(s.prefill(&[]).unwrap_err().kind(), "invalid_input");
-    let e = s.prefill(&[1, TINY.vocab as u32]).unwrap_err();
+    let e = s.prefill(&[1, TINY_VOCAB as u32]).unwrap_err();
     assert_eq!(e.kind(), "invalid_input");
     assert!(e.to_string().contains("outside the vocabulary"), "{e}");
     assert_eq!(
@@ -165,7 +162,7 @@ fn bad_tokens_empty_prefill_and_context_overflow_are_invalid_input() {
 
 #[test]
 fn zero_threads_or_length_is_invalid_input() {
-    let (_dir, path) = common::tiny(GgmlDType::Q8_0);
+    let (_dir, path) = common::tiny(SynthQuant::Q8_0);
     for (threads, max_seq_len) in [(0, 64), (1, 0)] {
         let o = LoadOptions {
             threads,
@@ -178,7 +175,7 @@ fn zero_threads_or_length_is_invalid_input() {
 
 #[test]
 fn corrupted_headers_never_panic() {
-    let (dir, path) = common::tiny(GgmlDType::Q4_0);
+    let (dir, path) = common::tiny(SynthQuant::Q4_0);
     let bytes = std::fs::read(&path).unwrap();
     let bad = dir.path().join("flipped.gguf");
     let header_len = 2048.min(bytes.len());

@@ -3,13 +3,13 @@
 
 mod common;
 
-use candle_core::quantized::GgmlDType;
 use edgebench_backend::{Backend, LoadOptions};
 use edgebench_candle::CandleBackend;
+use edgebench_reference::synth::SynthQuant;
 
 #[test]
 fn threads_are_set_at_first_load_and_fixed_after() {
-    let (_dir, path) = common::tiny(GgmlDType::Q8_0);
+    let (_dir, path) = common::tiny(SynthQuant::Q8_0);
     let two = LoadOptions {
         threads: 2,
         max_seq_len: 64,

@@ -18,7 +18,8 @@ pub(crate) struct TensorFacts {
     pub weight_types: String,
     /// Bytes of weights a decode step streams through, as candle holds them: quantized
     /// tensors at their file size, f32/f16/bf16 tensors as f32 (candle dequantizes them at
-    /// load); the embedding table counts only if it doubles as the output matrix.
+    /// load), plus one f32 embedding row (the whole table too when it doubles as the
+    /// output matrix). Same accounting as the reference engine except for f16 weights.
     pub bytes_per_token: u64,
 }
 
@@ -173,7 +174,7 @@ pub(crate) fn check(
         .collect::<Vec<_>>()
         .join("+");
 
-    let mut bytes_per_token = 0u64;
+    let mut bytes_per_token = hp.n_embd as u64 * 4;
     for (name, shape) in &expected {
         if name == "token_embd.weight" && !tied {
             continue;

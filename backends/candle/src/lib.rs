@@ -1,0 +1,27 @@
+//! edgebench's candle backend: GGUF llama models through candle 0.11.1's
+//! `quantized_llama::ModelWeights` on the CPU device.
+//!
+//! The one design decision: candle keeps the KV cache *inside* `ModelWeights`, so a
+//! [`Model`](edgebench_backend::Model) keeps one loaded `ModelWeights` as a template and each
+//! session clones it. The clone is cheap: every weight is an `Arc<QTensor>` or an
+//! `Arc`-backed `Tensor`, so sessions share the weights and only own their KV cache
+//! (2 × layers × kv_heads × head_dim × positions × 4 bytes) and a few attention masks.
+//!
+//! Everything candle could panic on (malformed files, shape surprises) runs under
+//! `catch_unwind` and comes back as a [`BackendError`](edgebench_backend::BackendError).
+
+mod backend;
+mod describe;
+mod guard;
+mod inspect;
+mod model;
+mod session;
+mod threads;
+
+pub use backend::CandleBackend;
+
+/// The candle version this crate is pinned to (`=0.11.1` in the workspace `Cargo.toml`).
+pub const CANDLE_VERSION: &str = "0.11.1";
+
+/// The backend's name in scenarios and reports.
+pub(crate) const NAME: &str = "candle";

@@ -22,6 +22,11 @@ pub enum Command {
         after_help = "Examples:\n  edgebench run\n  edgebench run scenarios/smoke.toml --out /tmp/r\n  edgebench run scenarios/quick.toml --backends reference --events events.jsonl"
     )]
     Run(RunArgs),
+    /// Run a scenario under the live terminal UI (same as `run --tui`).
+    #[command(
+        after_help = "Keys: q quit (finished points stay on disk), p pause after this point, s skip this point,\n      tab switch pane, up/down select a point, o sort results, ? help\nExample:\n  edgebench tui scenarios/quick.toml"
+    )]
+    Tui(RunArgs),
     /// Re-render a result directory as markdown, JSON or CSV on stdout.
     #[command(
         after_help = "Example:\n  edgebench report results/20261125T120000Z-host-quick --format md"
@@ -83,6 +88,12 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Live terminal UI while the benchmark runs (needs an interactive terminal).
+    #[arg(long)]
+    pub tui: bool,
+    /// With --tui: leave the UI as soon as the run ends instead of waiting for `q`.
+    #[arg(long)]
+    pub tui_exit: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

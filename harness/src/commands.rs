@@ -12,6 +12,10 @@ use crate::cli::{Cli, Command, ModelCommand, ReportFormat, SynthFormat};
 pub fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Tui(mut args) => {
+            args.tui = true;
+            run::run(args)
+        }
         Command::Report { dir, format } => {
             let report = crate::report::load(&dir)?;
             match format {

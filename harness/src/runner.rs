@@ -42,9 +42,9 @@ pub struct RunOptions {
 }
 
 /// Several observers as one.
-pub struct Fanout(pub Vec<Box<dyn Observer>>);
+pub struct Fanout<'a>(pub Vec<&'a mut dyn Observer>);
 
-impl Observer for Fanout {
+impl Observer for Fanout<'_> {
     fn on_event(&mut self, e: &HarnessEvent) {
         for o in &mut self.0 {
             o.on_event(e);

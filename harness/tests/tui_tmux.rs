@@ -2,12 +2,8 @@
 //! detached `tmux` session, keys are sent with `send-keys` and the screen is read back with
 //! `capture-pane`. Needs `tmux` (`apt-get install -y tmux`).
 //!
-//! DRAFT — NEEDS THE CLI: both tests are `#[ignore]`d until `edgebench tui <scenario>` exists.
-//! Assumptions to check when wiring it in (marked `CLI:` below): the subcommand and its
-//! `--out <dir>` option, that scenarios/smoke.toml runs only the mock/reference backend in a few
-//! seconds, and that a finished run leaves `report.json` and a killed one its finished points
-//! (`points.jsonl`) under the output directory. Run with
-//! `cargo test -p edgebench --test tui_tmux -- --ignored`.
+//! When tmux is not installed (and `.ci/run` could not install it) the tests print why and
+//! return without checking anything.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,8 +16,8 @@ struct Tmux {
 
 impl Tmux {
     /// Start `command` in a `width`×`height` session; the shell prints `__EXIT=<code>` after it.
-    fn start(command: &str, width: u16, height: u16) -> Tmux {
-        let name = format!("edgebench-tui-test-{}", std::process::id());
+    fn start(tag: &str, command: &str, width: u16, height: u16) -> Tmux {
+        let name = format!("edgebench-tui-{tag}-{}", std::process::id());
         let shell = format!("{command}; echo __EXIT=$?; sleep 600");
         let status = Command::new("tmux")
             .args(["new-session", "-d", "-s", &name, "-x", &width.to_string()])
@@ -77,7 +73,7 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// CLI: the command line of a TUI run of the smoke scenario writing under `out`.
+/// The command line of a TUI run of the smoke scenario writing under `out`.
 fn tui_command(out: &Path) -> String {
     format!(
         "cd {} && {} tui scenarios/smoke.toml --out {}",
@@ -101,11 +97,25 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
+/// Whether tmux can run here; prints the skip reason when not.
+fn have_tmux() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: tmux is not installed (apt-get install -y tmux); the TUI end-to-end tests need it");
+    }
+    ok
+}
+
 #[test]
-#[ignore = "needs the `edgebench tui` CLI and tmux"]
 fn smoke_run_fills_results_then_q_exits_with_reports() {
+    if !have_tmux() {
+        return;
+    }
     let out = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start(&tui_command(out.path()), 100, 30);
+    let tmux = Tmux::start("smoke", &tui_command(out.path()), 100, 30);
     tmux.wait_for("Matrix", Duration::from_secs(30));
     let done = tmux.wait_for("done — press q to exit", Duration::from_secs(300));
     assert!(done.contains("Results ("), "{done}");
@@ -117,22 +127,22 @@ fn smoke_run_fills_results_then_q_exits_with_reports() {
     let after = tmux.wait_for("__EXIT=", Duration::from_secs(10));
     assert!(after.contains("__EXIT=0"), "{after}");
     let files = files_under(out.path());
-    // CLI: report file names.
     assert!(files.iter().any(|f| f == "report.json"), "{files:?}");
 }
 
 #[test]
-#[ignore = "needs the `edgebench tui` CLI and tmux"]
 fn q_mid_run_aborts_cleanly_and_keeps_finished_points() {
+    if !have_tmux() {
+        return;
+    }
     let out = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start(&tui_command(out.path()), 80, 24);
+    let tmux = Tmux::start("abort", &tui_command(out.path()), 80, 24);
     // Wait for one finished point (a ✓ in the matrix), then quit while the next one runs.
     tmux.wait_for("✓", Duration::from_secs(300));
     tmux.keys("q");
     let after = tmux.wait_for("__EXIT=", Duration::from_secs(30));
     assert!(!after.contains("panicked"), "{after}");
     let files = files_under(out.path());
-    // CLI: where finished points go when a run is cut short.
     assert!(
         files
             .iter()

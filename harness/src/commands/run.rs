@@ -57,14 +57,34 @@ pub fn run(args: RunArgs) -> Result<i32> {
         measure_overhead: !args.no_overhead,
         rss_interval: std::time::Duration::from_millis(10),
     };
-    let mut observers: Vec<Box<dyn Observer>> =
-        vec![Box::new(crate::progress::Progress::new(args.quiet))];
-    if let Some(path) = &args.events {
-        let f = std::fs::File::create(path)
-            .with_context(|| format!("creating event file {}", path.display()))?;
-        observers.push(Box::new(EventLog(std::io::BufWriter::new(f))));
-    }
-    let report = run_plan(&plan, &opts, &mut Fanout(observers))?;
+    let mut event_log = match &args.events {
+        Some(path) => {
+            let f = std::fs::File::create(path)
+                .with_context(|| format!("creating event file {}", path.display()))?;
+            Some(EventLog(std::io::BufWriter::new(f)))
+        }
+        None => None,
+    };
+    let report = if args.tui {
+        let options = crate::tui::TuiOptions {
+            exit_when_done: args.tui_exit,
+            ..Default::default()
+        };
+        crate::tui::run_with_tui(options, move |ui: &mut dyn Observer| {
+            let mut observers: Vec<&mut dyn Observer> = vec![ui];
+            if let Some(log) = event_log.as_mut() {
+                observers.push(log);
+            }
+            run_plan(&plan, &opts, &mut Fanout(observers))
+        })?
+    } else {
+        let mut progress = crate::progress::Progress::new(args.quiet);
+        let mut observers: Vec<&mut dyn Observer> = vec![&mut progress];
+        if let Some(log) = event_log.as_mut() {
+            observers.push(log);
+        }
+        run_plan(&plan, &opts, &mut Fanout(observers))?
+    };
     if !args.quiet {
         println!("{}", crate::report::markdown::render(&report));
         println!(

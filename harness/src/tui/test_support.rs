@@ -95,6 +95,7 @@ fn stats(p50_ms: f64, p99_ms: f64) -> LatencyStats {
 /// A successful result with the given decode speed and peak RAM.
 pub fn ok_result(label: PointLabel, tok_s: f64, peak_mib: u64) -> HarnessEvent {
     let index = label.index;
+    let label_clone = label.clone();
     let result = PointResult {
         label,
         status: PointStatus::Ok,
@@ -118,6 +119,14 @@ pub fn ok_result(label: PointLabel, tok_s: f64, peak_mib: u64) -> HarnessEvent {
             ..MemoryMetrics::default()
         },
         wall_ns: 1_000_000_000,
+        ..PointResult::without_measurements(
+            label_clone,
+            PointStatus::Ok,
+            PointError {
+                kind: String::new(),
+                message: String::new(),
+            },
+        )
     };
     HarnessEvent::PointFinished {
         index,

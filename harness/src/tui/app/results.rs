@@ -6,11 +6,9 @@ use std::cmp::Ordering;
 
 use crate::results::{PointResult, PointStatus};
 
-/// Energy per generated token in joules. Power collection is not wired into [`PointResult`]
-/// yet, so this is always `None`; when `PointResult` gains its `power` field this is the one
-/// place to read it (e.g. `result.power.as_ref().and_then(|p| p.energy_per_token_j)`).
-pub fn energy_per_token_j(_result: &PointResult) -> Option<f64> {
-    None
+/// Energy per generated (decode) token in joules; `None` when power was not measured.
+pub fn energy_per_token_j(result: &PointResult) -> Option<f64> {
+    result.power.measured().and_then(|p| p.energy_per_token_j)
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -82,9 +82,10 @@ pub struct RunArgs {
     /// Also stream every harness event as JSON lines to this file.
     #[arg(long)]
     pub events: Option<PathBuf>,
-    /// Skip measuring the harness's own per-token overhead.
-    #[arg(long)]
-    pub no_overhead: bool,
+    /// Skip the calibrations: the harness's own per-token overhead and the memory bandwidth
+    /// (the roofline's ceiling).
+    #[arg(long, alias = "no-overhead")]
+    pub no_calibration: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -62,10 +62,9 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         ),
         Command::List => list::list(),
         Command::Env => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&crate::environment::collect())?
-            );
+            let mut env = crate::environment::collect();
+            env.memory_bandwidth = Some(crate::bandwidth::measure());
+            println!("{}", serde_json::to_string_pretty(&env)?);
             Ok(0)
         }
         Command::Worker { point } => Ok(crate::worker::main(&point)),

@@ -114,6 +114,7 @@ pub fn collect() -> Environment {
         rustc: option_env!("EDGEBENCH_RUSTC").map(str::to_string),
         temperatures_c_start: temperatures(),
         temperatures_c_end: BTreeMap::new(),
+        memory_bandwidth: None,
     }
 }
 

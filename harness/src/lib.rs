@@ -1,6 +1,7 @@
 //! edgebench: run the same quantized model on several runtimes under one declared scenario and
 //! report latency, memory, energy and agreement. The binary's `main` is thin; everything lives here.
 
+pub mod bandwidth;
 pub mod cli;
 pub mod collect;
 pub mod commands;

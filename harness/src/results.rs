@@ -61,6 +61,9 @@ pub struct Environment {
     pub rustc: Option<String>,
     pub temperatures_c_start: BTreeMap<String, f64>,
     pub temperatures_c_end: BTreeMap<String, f64>,
+    /// Memory read bandwidth measured at the start of the run (the roofline's numerator).
+    #[serde(default)]
+    pub memory_bandwidth: Option<crate::bandwidth::Bandwidth>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +110,19 @@ pub struct PointResult {
     /// Temperatures, CPU frequency and throttling while the point ran.
     #[serde(default)]
     pub thermal: Option<crate::collect::ThermalMetrics>,
+    /// Decode speed against the memory-bandwidth ceiling.
+    #[serde(default)]
+    pub roofline: Option<Roofline>,
+}
+
+/// Decode tokens/s can not exceed memory bandwidth ÷ weight bytes read per token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Roofline {
+    pub bandwidth_bytes_per_s: f64,
+    pub weight_bytes_per_token: u64,
+    pub ceiling_tok_s: f64,
+    /// Measured decode tokens/s ÷ ceiling.
+    pub fraction: f64,
 }
 
 fn power_not_recorded() -> crate::collect::PowerMetrics {
@@ -218,6 +234,7 @@ impl PointResult {
             flags: Vec::new(),
             power: crate::collect::PowerMetrics::unavailable("the point did not run"),
             thermal: None,
+            roofline: None,
         }
     }
 }

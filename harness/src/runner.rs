@@ -36,8 +36,8 @@ pub struct RunOptions {
     pub model_dir: PathBuf,
     /// The `edgebench` binary that runs `worker` (normally the current executable).
     pub worker_exe: PathBuf,
-    /// Measure the harness's own per-token cost against the mock backend first.
-    pub measure_overhead: bool,
+    /// Measure the harness's own per-token cost (mock backend) and the memory bandwidth first.
+    pub calibrate: bool,
     pub rss_interval: Duration,
 }
 
@@ -84,11 +84,10 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         });
     }
     let mut report = crate::report::new_report(plan);
-    report.harness_overhead = if opts.measure_overhead {
-        overhead::measure(opts)
-    } else {
-        None
-    };
+    if opts.calibrate {
+        report.harness_overhead = overhead::measure(opts);
+        report.environment.memory_bandwidth = Some(crate::bandwidth::measure());
+    }
     if s.verify {
         let a = crate::verify::run(
             plan,
@@ -166,6 +165,9 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         {
             result.flags.push(format!("agreement: {flag}"));
         }
+        if let Some(bw) = &report.environment.memory_bandwidth {
+            apply_roofline(&mut result, bw);
+        }
         serde_json::to_writer(&mut points_file, &result)?;
         points_file.write_all(b"\n")?;
         points_file.flush()?;
@@ -192,6 +194,41 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         out_dir: opts.out_dir.clone(),
     });
     Ok(report)
+}
+
+/// A decode result above this fraction of the bandwidth ceiling is flagged as suspect.
+const ROOFLINE_SUSPECT_FRACTION: f64 = 1.1;
+
+/// Set the point's roofline from the run's bandwidth and the model's bytes read per token.
+fn apply_roofline(result: &mut crate::results::PointResult, bw: &crate::bandwidth::Bandwidth) {
+    let weight_bytes = result
+        .model
+        .as_ref()
+        .and_then(|m| m.info.as_ref())
+        .and_then(|i| i.weight_bytes);
+    let tok_s = result.latency.as_ref().and_then(|l| l.decode_tok_s);
+    let (Some(bytes), Some(tok_s)) = (weight_bytes, tok_s) else {
+        return;
+    };
+    let bandwidth = bw.for_threads(result.label.threads);
+    let Some(ceiling) = crate::bandwidth::decode_ceiling_tok_s(bandwidth, bytes) else {
+        return;
+    };
+    let fraction = tok_s / ceiling;
+    if fraction > ROOFLINE_SUSPECT_FRACTION {
+        result.flags.push(format!(
+            "suspect: decode {tok_s:.1} tok/s is {:.0}% of the bandwidth ceiling {ceiling:.1} tok/s ({:.1} GB/s ÷ {:.1} MB per token); was the model really read?",
+            fraction * 100.0,
+            bandwidth / 1e9,
+            bytes as f64 / 1e6
+        ));
+    }
+    result.roofline = Some(crate::results::Roofline {
+        bandwidth_bytes_per_s: bandwidth,
+        weight_bytes_per_token: bytes,
+        ceiling_tok_s: ceiling,
+        fraction,
+    });
 }
 
 /// Write the point file and supervise one worker, forwarding its events to `obs`.

@@ -47,7 +47,7 @@ fn one_crashing_worker_fails_only_its_point() {
     let scenario = write(tmp.path(), "f.toml", FAILURES);
     let out = tmp.path().join("out");
     edgebench()
-        .args(["run", "--no-overhead", "--quiet", "--out"])
+        .args(["run", "--no-calibration", "--quiet", "--out"])
         .arg(&out)
         .arg(&scenario)
         .assert()
@@ -119,7 +119,7 @@ path = "mock:vocab=16"
     let out = tmp.path().join("out");
     let events = tmp.path().join("events.jsonl");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("edgebench"))
-        .args(["run", "--no-overhead", "--quiet", "--out"])
+        .args(["run", "--no-calibration", "--quiet", "--out"])
         .arg(&out)
         .arg("--events")
         .arg(&events)
@@ -197,7 +197,7 @@ path = "mock:vocab=16,hang_at=1"
     );
     let out = tmp.path().join("out");
     edgebench()
-        .args(["run", "--no-overhead", "-q", "--out"])
+        .args(["run", "--no-calibration", "-q", "--out"])
         .arg(&out)
         .arg(&scenario)
         .assert()
@@ -237,7 +237,7 @@ fn report_rerenders_and_survives_an_interrupted_run() {
     let scenario = write(tmp.path(), "ok.toml", "name = \"ok\"\nbackends = [\"mock\"]\nprompt_tokens = 2\ngen_tokens = 3\nrepetitions = 1\n[[models]]\npath = \"mock:vocab=32\"\n");
     let out = tmp.path().join("out");
     edgebench()
-        .args(["run", "--no-overhead", "-q", "--out"])
+        .args(["run", "--no-calibration", "-q", "--out"])
         .arg(&out)
         .arg(&scenario)
         .assert()
@@ -304,7 +304,7 @@ fn events_file_streams_token_timestamps() {
     let scenario = write(tmp.path(), "e.toml", "name = \"e\"\nbackends = [\"mock\"]\nprompt_tokens = 2\ngen_tokens = 5\nrepetitions = 1\nwarmup = 0\n[[models]]\npath = \"mock:vocab=32\"\n");
     let events = tmp.path().join("ev.jsonl");
     edgebench()
-        .args(["run", "--no-overhead", "-q", "--out"])
+        .args(["run", "--no-calibration", "-q", "--out"])
         .arg(tmp.path().join("out"))
         .arg("--events")
         .arg(&events)

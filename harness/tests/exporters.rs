@@ -108,6 +108,12 @@ fn fixed_report() -> Report {
         flags: vec![],
         power: edgebench::collect::PowerMetrics::unavailable("no power sensor found (test)"),
         thermal: None,
+        roofline: Some(Roofline {
+            bandwidth_bytes_per_s: 20e9,
+            weight_bytes_per_token: 25_000_000,
+            ceiling_tok_s: 800.0,
+            fraction: 444.4 / 800.0,
+        }),
     };
     let failed = PointResult::without_measurements(
         label(1, "reference", "q4_0"),

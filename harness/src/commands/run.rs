@@ -54,7 +54,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
             .clone()
             .unwrap_or_else(crate::models::default_model_dir),
         worker_exe: std::env::current_exe().context("locating the edgebench executable")?,
-        measure_overhead: !args.no_overhead,
+        calibrate: !args.no_calibration,
         rss_interval: std::time::Duration::from_millis(10),
     };
     let mut event_log = match &args.events {
@@ -116,7 +116,7 @@ pub fn verify(
         out_dir: tmp.path().to_path_buf(),
         model_dir: model_dir.unwrap_or_else(crate::models::default_model_dir),
         worker_exe: std::env::current_exe().context("locating the edgebench executable")?,
-        measure_overhead: false,
+        calibrate: false,
         rss_interval: std::time::Duration::from_millis(50),
     };
     let mut progress = crate::progress::Progress::new(true);

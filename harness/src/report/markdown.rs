@@ -34,6 +34,18 @@ fn row(p: &PointResult) -> String {
     let budget = lat
         .and_then(|s| s.within_budget_fraction)
         .map_or_else(|| "n/a".into(), |f| format!("{:.0}%", f * 100.0));
+    let roof = p
+        .roofline
+        .as_ref()
+        .map_or_else(|| "n/a".into(), |r| format!("{:.0}%", r.fraction * 100.0));
+    let measured = p.power.measured();
+    let watts = measured
+        .and_then(|m| m.phases.get(crate::collect::energy::DECODE))
+        .and_then(|d| d.avg_power_w)
+        .map_or_else(|| "n/a".into(), |w| format!("{w:.2}"));
+    let j_tok = measured
+        .and_then(|m| m.energy_per_token_j)
+        .map_or_else(|| "n/a".into(), |j| format!("{j:.4}"));
     let status = match p.status {
         PointStatus::Ok if !p.flags.is_empty() => "ok, FLAGGED".to_string(),
         PointStatus::Ok if lat.is_some_and(|s| !s.runs_agree) => "ok (runs differ!)".to_string(),
@@ -48,7 +60,7 @@ fn row(p: &PointResult) -> String {
         ),
     };
     format!(
-        "| {} | {} | {} | {} | {} | {} | {dec}{ci} | {pre} | {ttft} | {p50} | {p99} | {budget} | {} | {} | {status} |",
+        "| {} | {} | {} | {} | {} | {} | {dec}{ci} | {roof} | {pre} | {ttft} | {p50} | {p99} | {budget} | {} | {} | {watts} | {j_tok} | {status} |",
         l.backend,
         l.model,
         l.quant,
@@ -98,11 +110,11 @@ pub fn render(r: &Report) -> String {
         .map_or_else(|| "in budget".to_string(), |b| format!("≤ {b} ms"));
     let _ = writeln!(
         s,
-        "| backend | model | quant | threads | prompt | gen | decode tok/s [95% CI] | prefill tok/s | TTFT ms | p50 ms | p99 ms | {budget} | RAM load MiB | RAM peak MiB | status |"
+        "| backend | model | quant | threads | prompt | gen | decode tok/s [95% CI] | of roofline | prefill tok/s | TTFT ms | p50 ms | p99 ms | {budget} | RAM load MiB | RAM peak MiB | decode W | J/token | status |"
     );
     let _ = writeln!(
         s,
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
     for p in &r.points {
         let _ = writeln!(s, "{}", row(p));
@@ -147,6 +159,43 @@ pub fn render(r: &Report) -> String {
         None => {
             let _ = writeln!(s, "- Harness overhead: not measured in this run.");
         }
+    }
+    match &r.environment.memory_bandwidth {
+        Some(b) => {
+            let _ = writeln!(
+                s,
+                "- Memory read bandwidth: {:.1} GB/s on 1 thread, {:.1} GB/s on {} threads. \"of roofline\" is decode tok/s ÷ (bandwidth ÷ weight bytes read per token).",
+                b.read_1t_bytes_per_s / 1e9,
+                b.read_all_bytes_per_s / 1e9,
+                b.threads_all
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "- Memory bandwidth: not measured in this run (no roofline)."
+            );
+        }
+    }
+    match &r.power {
+        Some(p) if p.source.is_some() => {
+            let idle = p
+                .idle_power_w
+                .map_or_else(|| "n/a".into(), |w| format!("{w:.2} W"));
+            let _ = writeln!(
+                s,
+                "- Power: source `{}`, idle {idle}; \"decode W\" is the average power while decoding, J/token the decode energy per generated token (gross; net of idle is in report.json).",
+                p.source.as_deref().unwrap_or_default()
+            );
+        }
+        Some(p) => {
+            let _ = writeln!(
+                s,
+                "- Power: unavailable: {}",
+                p.unavailable_reason.as_deref().unwrap_or("unknown")
+            );
+        }
+        None => {}
     }
     let _ = writeln!(
         s,

@@ -1,1 +1,19 @@
-//! edgebench's reference engine.
+//! edgebench's reference engine: a bounds-checked GGUF reader and llama.cpp-compatible writer,
+//! ggml-compatible F32/F16/Q8_0/Q4_0 tensors, a runtime-dispatched kernel table with a scalar
+//! oracle, a llama forward pass with batched prefill, and a synthesizer of deterministic
+//! random llamas in real shapes.
+//!
+//! The one design decision worth knowing: the engine computes what llama.cpp computes for the
+//! `llama` architecture (adjacent-pair RoPE on Q/K rows permuted by the converter), and the
+//! synthesizer writes files with exactly llama.cpp's conventions, so the same files run
+//! unchanged in llama.cpp and candle. See `README.md`.
+
+mod backend;
+pub mod gguf;
+pub mod kernels;
+pub mod model;
+pub mod quant;
+pub mod synth;
+
+pub use backend::ReferenceBackend;
+pub use gguf::{inspect, GgufError, GgufFile, InspectReport};

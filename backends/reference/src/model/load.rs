@@ -1,0 +1,241 @@
+//! [`LlamaModel::load`]: find every tensor a llama needs, check its shape and type, and keep
+//! byte ranges into the memory map. Missing tensors, wrong shapes and unsupported types are
+//! [`BackendError::InvalidModel`] naming the tensor and the fix.
+
+use super::Hparams;
+use crate::gguf::{GgmlType, GgufFile, TensorInfo};
+use crate::kernels::{Kernels, MatRef};
+use crate::quant;
+use edgebench_backend::{BackendError, ModelInfo};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A weight matrix `[rows, cols]` as a byte range of the mapped file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Weight {
+    pub ggml_type: GgmlType,
+    pub rows: usize,
+    pub cols: usize,
+    pub start: usize,
+    pub len: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct Layer {
+    pub attn_norm: Vec<f32>,
+    pub wq: Weight,
+    pub wk: Weight,
+    pub wv: Weight,
+    pub wo: Weight,
+    pub ffn_norm: Vec<f32>,
+    pub w_gate: Weight,
+    pub w_up: Weight,
+    pub w_down: Weight,
+}
+
+/// A loaded llama: hyperparameters, the mapped file and where each weight lives in it.
+pub struct LlamaModel {
+    pub(crate) file: GgufFile,
+    pub(crate) hp: Hparams,
+    pub(crate) kernels: &'static Kernels,
+    pub(crate) embd: Weight,
+    pub(crate) layers: Vec<Layer>,
+    pub(crate) output_norm: Vec<f32>,
+    pub(crate) output: Weight,
+    pub(crate) tied: bool,
+    /// KV cache capacity of each session (positions).
+    pub(crate) max_seq: usize,
+}
+
+impl std::fmt::Debug for LlamaModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlamaModel")
+            .field("path", &self.file.path())
+            .field("hparams", &self.hp)
+            .field("kernels", &self.kernels.name)
+            .finish_non_exhaustive()
+    }
+}
+
+const SUPPORTED: &str = "supported types: F32, F16, Q8_0, Q4_0; requantize with llama.cpp \
+(`llama-quantize --allow-requantize IN.gguf OUT.gguf Q8_0`) or re-synthesize with `edgebench model synth --quant q8_0`";
+
+impl LlamaModel {
+    /// Open and validate `path`. `max_seq_len` is bounded by the model's context length.
+    pub fn load(
+        path: &Path,
+        max_seq_len: usize,
+        kernels: &'static Kernels,
+    ) -> Result<Self, BackendError> {
+        let file = GgufFile::open(path).map_err(|e| match e {
+            crate::gguf::GgufError::Io { path, source } => BackendError::Io { path, source },
+            crate::gguf::GgufError::Invalid { path, problem } => {
+                BackendError::invalid_model(path, problem)
+            }
+            other => BackendError::invalid_model(path, other.to_string()),
+        })?;
+        let hp = Hparams::from_gguf(&file)?;
+        if max_seq_len == 0 {
+            return Err(BackendError::InvalidInput(
+                "max_seq_len is 0; the KV cache needs at least one position".into(),
+            ));
+        }
+        let find = Finder { file: &file };
+        let (e, q, kv, ff) = (hp.n_embd, hp.q_dim(), hp.kv_dim(), hp.n_ff);
+        let embd = find.matrix("token_embd.weight", hp.n_vocab, e)?;
+        let mut layers = Vec::with_capacity(hp.n_layer.min(file.tensors().len()));
+        for i in 0..hp.n_layer {
+            let n = |s: &str| format!("blk.{i}.{s}.weight");
+            layers.push(Layer {
+                attn_norm: find.vector(&n("attn_norm"), e)?,
+                wq: find.matrix(&n("attn_q"), q, e)?,
+                wk: find.matrix(&n("attn_k"), kv, e)?,
+                wv: find.matrix(&n("attn_v"), kv, e)?,
+                wo: find.matrix(&n("attn_output"), e, q)?,
+                ffn_norm: find.vector(&n("ffn_norm"), e)?,
+                w_gate: find.matrix(&n("ffn_gate"), ff, e)?,
+                w_up: find.matrix(&n("ffn_up"), ff, e)?,
+                w_down: find.matrix(&n("ffn_down"), e, ff)?,
+            });
+        }
+        let output_norm = find.vector("output_norm.weight", e)?;
+        let tied = file.tensor_info("output.weight").is_none();
+        let output = if tied {
+            embd
+        } else {
+            find.matrix("output.weight", hp.n_vocab, e)?
+        };
+        let max_seq = max_seq_len.min(hp.n_ctx);
+        Ok(LlamaModel {
+            file,
+            hp,
+            kernels,
+            embd,
+            layers,
+            output_norm,
+            output,
+            tied,
+            max_seq,
+        })
+    }
+
+    pub fn hparams(&self) -> &Hparams {
+        &self.hp
+    }
+    pub fn kernels(&self) -> &'static Kernels {
+        self.kernels
+    }
+    /// Positions each session's KV cache holds.
+    pub fn max_seq_len(&self) -> usize {
+        self.max_seq
+    }
+    /// Whether the output projection reuses `token_embd.weight`.
+    pub fn tied_embeddings(&self) -> bool {
+        self.tied
+    }
+
+    pub(crate) fn mat(&self, w: &Weight) -> MatRef<'_> {
+        MatRef {
+            ggml_type: w.ggml_type,
+            rows: w.rows,
+            cols: w.cols,
+            data: &self.file.bytes()[w.start..w.start + w.len],
+        }
+    }
+
+    /// Shape facts for reports.
+    pub fn info(&self) -> ModelInfo {
+        let hp = &self.hp;
+        let tensors = self.file.tensors();
+        let mut by_type: BTreeMap<GgmlType, u64> = BTreeMap::new();
+        for t in tensors {
+            *by_type.entry(t.ggml_type).or_default() += t.len as u64;
+        }
+        let mut types: Vec<(GgmlType, u64)> = by_type.into_iter().collect();
+        types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let names: Vec<&str> = types.iter().map(|(t, _)| t.name()).collect();
+        // A decode step reads every layer tensor, the final norm, the output matrix and one
+        // embedding row (the whole embedding when it is also the output matrix).
+        let embd_row = (self.embd.len / self.embd.rows.max(1)) as u64;
+        let decode_bytes: u64 = tensors
+            .iter()
+            .map(|t| match t.name.as_str() {
+                "token_embd.weight" if !self.tied => embd_row,
+                "token_embd.weight" => t.len as u64 + embd_row,
+                _ => t.len as u64,
+            })
+            .sum();
+        ModelInfo {
+            architecture: "llama".into(),
+            vocab_size: hp.n_vocab,
+            context_length: hp.n_ctx,
+            embedding_length: hp.n_embd,
+            block_count: hp.n_layer,
+            head_count: hp.n_head,
+            head_count_kv: hp.n_head_kv,
+            feed_forward_length: hp.n_ff,
+            weight_types: names.join("+"),
+            parameter_count: tensors.iter().map(TensorInfo::n_elements).sum(),
+            weight_bytes: Some(decode_bytes),
+        }
+    }
+}
+
+struct Finder<'a> {
+    file: &'a GgufFile,
+}
+
+impl Finder<'_> {
+    fn bad(&self, r: String) -> BackendError {
+        BackendError::invalid_model(self.file.path(), r)
+    }
+
+    fn get(&self, name: &str, want: &[u64]) -> Result<&TensorInfo, BackendError> {
+        let t = self.file.tensor_info(name).ok_or_else(|| {
+            self.bad(format!(
+                "tensor `{name}` is missing; the file is not a complete llama model (re-convert or re-synthesize it)"
+            ))
+        })?;
+        let mut dims: &[u64] = &t.dims;
+        while dims.len() > want.len() && dims.last() == Some(&1) {
+            dims = &dims[..dims.len() - 1];
+        }
+        if dims != want {
+            return Err(self.bad(format!(
+                "tensor `{name}` has shape {:?}, expected {want:?} (ggml order) from the `llama.*` metadata",
+                t.dims
+            )));
+        }
+        if !t.ggml_type.is_supported() {
+            return Err(self.bad(format!(
+                "tensor `{name}` has type {}, which the reference engine does not compute with; {SUPPORTED}",
+                t.ggml_type
+            )));
+        }
+        Ok(t)
+    }
+
+    fn matrix(&self, name: &str, rows: usize, cols: usize) -> Result<Weight, BackendError> {
+        let t = self.get(name, &[cols as u64, rows as u64])?;
+        Ok(Weight {
+            ggml_type: t.ggml_type,
+            rows,
+            cols,
+            start: t.start,
+            len: t.len,
+        })
+    }
+
+    fn vector(&self, name: &str, n: usize) -> Result<Vec<f32>, BackendError> {
+        let t = self.get(name, &[n as u64])?;
+        let mut out = vec![0f32; n];
+        let v = self.file.view(t);
+        if !quant::dequantize(t.ggml_type, v.data, &mut out) {
+            return Err(self.bad(format!(
+                "tensor `{name}`: cannot read its {} data",
+                t.ggml_type
+            )));
+        }
+        Ok(out)
+    }
+}

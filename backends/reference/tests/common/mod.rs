@@ -1,0 +1,41 @@
+//! Shared helpers for the integration tests: synthesize tiny models into a temp dir, load them.
+#![allow(dead_code)]
+
+use edgebench_backend::{Backend, LoadOptions, Model, ModelFormat, ModelSpec};
+use edgebench_reference::synth::{self, Preset, SynthQuant};
+use edgebench_reference::ReferenceBackend;
+use std::path::{Path, PathBuf};
+
+pub const SEED: u64 = 42;
+
+/// Write the tiny preset with `SEED` in quantization `q` into `dir`.
+pub fn tiny(dir: &Path, q: SynthQuant) -> PathBuf {
+    let path = dir.join(format!("tiny-{}.gguf", q.name()));
+    synth::write_preset_gguf(Preset::Tiny, SEED, q, &path).expect("write tiny gguf");
+    path
+}
+
+pub fn spec(path: &Path) -> ModelSpec {
+    ModelSpec {
+        path: path.to_path_buf(),
+        format: ModelFormat::Gguf,
+        quant: None,
+    }
+}
+
+pub fn load(path: &Path, max_seq_len: usize) -> Box<dyn Model> {
+    ReferenceBackend
+        .load(
+            &spec(path),
+            &LoadOptions {
+                threads: 1,
+                max_seq_len,
+            },
+        )
+        .unwrap_or_else(|e| panic!("load {}: {e}", path.display()))
+}
+
+/// The 12-token prompt the oracle and budget tests use.
+pub fn prompt(vocab: u32) -> Vec<u32> {
+    (0..12u32).map(|i| (i * 53 + 7) % vocab).collect()
+}

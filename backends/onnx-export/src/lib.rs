@@ -9,12 +9,14 @@
 //!
 //! See the crate README for the ops each variant uses.
 
+pub mod agreement;
 mod builder;
 mod linear;
 mod llama;
 pub mod proto;
 pub mod source;
 
+pub use edgebench_reference::synth::LlamaWeights;
 pub use source::{LayerView, Shape, WeightsView};
 
 use std::io::Write;
@@ -76,7 +78,16 @@ pub struct ExportSummary {
 /// Above this many initializer bytes the weights go to `<file>_data` (protobuf's 2 GB limit).
 const EXTERNAL_DATA_THRESHOLD: usize = 1 << 30;
 
-/// Write `weights` as an ONNX model at `path`.
+/// Write the synthesizer's canonical weights (Hugging Face layout) as an ONNX model at `path`.
+pub fn write_onnx(
+    weights: &LlamaWeights,
+    variant: OnnxVariant,
+    path: &Path,
+) -> Result<ExportSummary, ExportError> {
+    write_onnx_view(&WeightsView::from(weights), variant, path)
+}
+
+/// Write borrowed weights as an ONNX model at `path`.
 pub fn write_onnx_view(
     weights: &WeightsView<'_>,
     variant: OnnxVariant,

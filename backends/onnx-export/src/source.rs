@@ -89,3 +89,40 @@ impl WeightsView<'_> {
         Ok(())
     }
 }
+
+impl<'a> From<&'a edgebench_reference::synth::LlamaWeights> for WeightsView<'a> {
+    fn from(w: &'a edgebench_reference::synth::LlamaWeights) -> Self {
+        let c = &w.config;
+        WeightsView {
+            shape: Shape {
+                vocab_size: c.vocab_size,
+                hidden_size: c.hidden_size,
+                intermediate_size: c.intermediate_size,
+                num_layers: c.num_hidden_layers,
+                num_heads: c.num_attention_heads,
+                num_kv_heads: c.num_key_value_heads,
+                head_dim: c.head_dim(),
+                rms_norm_eps: c.rms_norm_eps,
+                rope_theta: c.rope_theta,
+            },
+            embedding: &w.embed_tokens.data,
+            layers: w
+                .layers
+                .iter()
+                .map(|l| LayerView {
+                    attn_norm: &l.input_layernorm,
+                    q: &l.q_proj.data,
+                    k: &l.k_proj.data,
+                    v: &l.v_proj.data,
+                    o: &l.o_proj.data,
+                    ffn_norm: &l.post_attention_layernorm,
+                    gate: &l.gate_proj.data,
+                    up: &l.up_proj.data,
+                    down: &l.down_proj.data,
+                })
+                .collect(),
+            final_norm: &w.norm,
+            lm_head: &w.output().data,
+        }
+    }
+}

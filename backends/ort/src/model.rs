@@ -117,16 +117,23 @@ impl OrtModel {
         if kv.is_empty() {
             return Err(not_decoder());
         }
-        let md = session.metadata().ok();
-        let custom = |k: &str| -> usize {
-            md.as_ref()
-                .and_then(|m| m.custom(k))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
+        let (custom_keys, variant) = {
+            let md = session.metadata().ok();
+            let get = |k: &str| md.as_ref().and_then(|m| m.custom(k));
+            let keys: Vec<(String, usize)> = [
+                "llama.hidden_size",
+                "llama.num_attention_heads",
+                "llama.intermediate_size",
+            ]
+            .iter()
+            .map(|k| (k.to_string(), get(k).and_then(|v| v.parse().ok()).unwrap_or(0)))
+            .collect();
+            (keys, get("edgebench.variant"))
         };
-        let variant = md
-            .as_ref()
-            .and_then(|m| m.custom("edgebench.variant"))
+        let custom = |k: &str| -> usize {
+            custom_keys.iter().find(|(n, _)| n == k).map_or(0, |(_, v)| *v)
+        };
+        let variant = variant
             .or_else(|| spec.quant.clone())
             .unwrap_or_else(|| "unknown".into());
         let n_layers = kv.len() / 2;

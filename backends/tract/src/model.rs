@@ -7,6 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use tract_onnx::pb::ModelProto;
 use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::internal::DimLike;
 use tract_onnx::tract_hir::ops::unimpl::UnimplementedOp;
 
 const NAME: &str = "tract";
@@ -246,7 +247,6 @@ impl TractSession<'_> {
             .into_iter()
             .map(|v| v.ok_or_else(|| rt_err("an input of the graph was not fed")))
             .collect::<Result<_, _>>()?;
-        self.state.reset_turn().map_err(rt_err)?;
         let outputs = self.state.run(inputs).map_err(|e| rt_err(format!("{e:#}")))?;
         let logits = outputs[m.logits_slot]
             .to_plain_array_view::<f32>()

@@ -21,7 +21,9 @@ fn main() {
     let mut rnd = |n: usize, scale: f32| -> Vec<f32> {
         (0..n)
             .map(|_| {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((seed >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
             })
             .collect()
@@ -68,6 +70,11 @@ fn main() {
     for var in [OnnxVariant::Fp32, OnnxVariant::Int8, OnnxVariant::Int4] {
         let p = std::path::Path::new(&out).join(format!("random-{}.onnx", var.as_str()));
         let s = write_onnx_view(&view, var, &p).expect("write");
-        println!("{} ({} bytes, {} nodes)", p.display(), s.bytes_written, s.node_count);
+        println!(
+            "{} ({} bytes, {} nodes)",
+            p.display(),
+            s.bytes_written,
+            s.node_count
+        );
     }
 }

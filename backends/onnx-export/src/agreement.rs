@@ -39,8 +39,15 @@ pub fn top1_agreement(a: &[Logits], b: &[Logits]) -> f64 {
 }
 
 fn log_softmax(x: &[f32]) -> Vec<f64> {
-    let m = x.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
-    let lse = x.iter().map(|&v| (f64::from(v) - m).exp()).sum::<f64>().ln() + m;
+    let m = x
+        .iter()
+        .fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
+    let lse = x
+        .iter()
+        .map(|&v| (f64::from(v) - m).exp())
+        .sum::<f64>()
+        .ln()
+        + m;
     x.iter().map(|&v| f64::from(v) - lse).collect()
 }
 

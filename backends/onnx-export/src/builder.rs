@@ -51,11 +51,7 @@ impl Builder {
     fn node_name(&mut self, op: &str) -> String {
         let base = format!("{}/{}", self.scope, op);
         let n = self.names.entry(base.clone()).or_insert(0);
-        let name = if *n == 0 {
-            base
-        } else {
-            format!("{base}_{n}")
-        };
+        let name = if *n == 0 { base } else { format!("{base}_{n}") };
         *n += 1;
         name
     }

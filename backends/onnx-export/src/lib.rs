@@ -115,7 +115,11 @@ pub fn write_onnx_view(
         };
         let mut f = std::io::BufWriter::new(std::fs::File::create(&data_path).map_err(dio)?);
         let mut offset = 0u64;
-        for t in graph.initializers.iter_mut().filter(|t| t.raw.len() >= 1024) {
+        for t in graph
+            .initializers
+            .iter_mut()
+            .filter(|t| t.raw.len() >= 1024)
+        {
             // Align each tensor to 4 KiB so runtimes can mmap it.
             let pad = (4096 - offset % 4096) % 4096;
             f.write_all(&vec![0u8; pad as usize]).map_err(dio)?;
@@ -161,7 +165,10 @@ pub fn write_onnx_view(
 /// `metadata_props` written into every file: the variant and the llama shape (Hugging Face
 /// config names), so backends can report [`Shape`] facts that the graph's inputs do not carry.
 fn metadata(s: &Shape, variant: OnnxVariant) -> Vec<(String, String)> {
-    let mut m = vec![("edgebench.variant".to_string(), variant.as_str().to_string())];
+    let mut m = vec![(
+        "edgebench.variant".to_string(),
+        variant.as_str().to_string(),
+    )];
     for (k, v) in [
         ("vocab_size", s.vocab_size),
         ("hidden_size", s.hidden_size),

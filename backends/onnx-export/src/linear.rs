@@ -80,7 +80,15 @@ impl Linear {
         }
     }
 
-    fn int8(&mut self, b: &mut Builder, x: &str, w: &[f32], n: usize, k: usize, name: &str) -> String {
+    fn int8(
+        &mut self,
+        b: &mut Builder,
+        x: &str,
+        w: &[f32],
+        n: usize,
+        k: usize,
+        name: &str,
+    ) -> String {
         let [xq, xs, xz] = match self.dynq.get(x) {
             Some(v) => v.clone(),
             None => {
@@ -103,7 +111,12 @@ impl Linear {
             &[],
             scale.to_le_bytes().to_vec(),
         ));
-        let wz = b.init(tensor(&format!("{name}_zero_point"), DataType::Int8, &[], vec![0]));
+        let wz = b.init(tensor(
+            &format!("{name}_zero_point"),
+            DataType::Int8,
+            &[],
+            vec![0],
+        ));
         let acc = b.op("MatMulInteger", &[&xq, &wq, &xz, &wz], vec![]);
         let accf = b.op("Cast", &[&acc], vec![int("to", DataType::Float as i64)]);
         let s = b.op("Mul", &[&xs, &ws], vec![]);
@@ -149,7 +162,9 @@ pub(crate) fn quantize_u8_asymmetric(w: &[f32]) -> (Vec<u8>, f32, u8) {
     if (scale64 as f32) < f32::MIN_POSITIVE {
         return (vec![0; w.len()], 1.0, 0);
     }
-    let zp = (-f64::from(rmin) / scale64).round_ties_even().clamp(0.0, 255.0) as u8;
+    let zp = (-f64::from(rmin) / scale64)
+        .round_ties_even()
+        .clamp(0.0, 255.0) as u8;
     let scale = scale64 as f32;
     let q = w
         .iter()
@@ -201,7 +216,9 @@ mod tests {
     #[test]
     fn q4_roundtrips_within_half_a_step() {
         let k = 40; // not a multiple of 32: the second block is padded
-        let w: Vec<f32> = (0..2 * k).map(|i| ((i * 7919) % 23) as f32 - 11.0).collect();
+        let w: Vec<f32> = (0..2 * k)
+            .map(|i| ((i * 7919) % 23) as f32 - 11.0)
+            .collect();
         let (p, s) = quantize_q4(&w, 2, k);
         assert_eq!(p.len(), 2 * 2 * 16);
         for r in 0..2 {

@@ -47,11 +47,17 @@ pub(crate) fn build(w: &WeightsView<'_>, variant: OnnxVariant) -> Graph {
     )];
     for i in 0..s.num_layers {
         for kind in ["key", "value"] {
-            let kv = |t: &str| {
-                vec![p(BATCH), Dim::Fixed(nkv), p(t), Dim::Fixed(hd)]
-            };
-            inputs.push(vi(&format!("past_key_values.{i}.{kind}"), DataType::Float, kv(PAST)));
-            outputs.push(vi(&format!("present.{i}.{kind}"), DataType::Float, kv(TOTAL)));
+            let kv = |t: &str| vec![p(BATCH), Dim::Fixed(nkv), p(t), Dim::Fixed(hd)];
+            inputs.push(vi(
+                &format!("past_key_values.{i}.{kind}"),
+                DataType::Float,
+                kv(PAST),
+            ));
+            outputs.push(vi(
+                &format!("present.{i}.{kind}"),
+                DataType::Float,
+                kv(TOTAL),
+            ));
         }
     }
 
@@ -73,13 +79,44 @@ pub(crate) fn build(w: &WeightsView<'_>, variant: OnnxVariant) -> Graph {
         let sc = format!("/model/layers.{i}");
 
         b.scope(format!("{sc}/input_layernorm"));
-        let x = rms_norm(&mut b, &h, l.attn_norm, s.rms_norm_eps, &format!("{pre}.input_layernorm.weight"));
+        let x = rms_norm(
+            &mut b,
+            &h,
+            l.attn_norm,
+            s.rms_norm_eps,
+            &format!("{pre}.input_layernorm.weight"),
+        );
 
         b.scope(format!("{sc}/self_attn"));
-        let (du, qn, kvn) = (s.hidden_size, s.num_heads * s.head_dim, s.num_kv_heads * s.head_dim);
-        let q = lin.apply(&mut b, &x, l.q, qn, du, &format!("{pre}.self_attn.q_proj.weight"));
-        let k = lin.apply(&mut b, &x, l.k, kvn, du, &format!("{pre}.self_attn.k_proj.weight"));
-        let v = lin.apply(&mut b, &x, l.v, kvn, du, &format!("{pre}.self_attn.v_proj.weight"));
+        let (du, qn, kvn) = (
+            s.hidden_size,
+            s.num_heads * s.head_dim,
+            s.num_kv_heads * s.head_dim,
+        );
+        let q = lin.apply(
+            &mut b,
+            &x,
+            l.q,
+            qn,
+            du,
+            &format!("{pre}.self_attn.q_proj.weight"),
+        );
+        let k = lin.apply(
+            &mut b,
+            &x,
+            l.k,
+            kvn,
+            du,
+            &format!("{pre}.self_attn.k_proj.weight"),
+        );
+        let v = lin.apply(
+            &mut b,
+            &x,
+            l.v,
+            kvn,
+            du,
+            &format!("{pre}.self_attn.v_proj.weight"),
+        );
         let q = heads(&mut b, &q, nh, hd);
         let k = heads(&mut b, &k, nkv, hd);
         let v = heads(&mut b, &v, nkv, hd);
@@ -104,28 +141,75 @@ pub(crate) fn build(w: &WeightsView<'_>, variant: OnnxVariant) -> Graph {
         let ctx = b.op("Transpose", &[&ctx], vec![ints("perm", &[0, 2, 1, 3])]);
         let shape = b.i64s(&[0, 0, nh * hd], &[3]);
         let ctx = b.op("Reshape", &[&ctx, &shape], vec![]);
-        let o = lin.apply(&mut b, &ctx, l.o, du, qn, &format!("{pre}.self_attn.o_proj.weight"));
+        let o = lin.apply(
+            &mut b,
+            &ctx,
+            l.o,
+            du,
+            qn,
+            &format!("{pre}.self_attn.o_proj.weight"),
+        );
         b.scope(sc.clone());
         h = b.op("Add", &[&h, &o], vec![]);
 
         b.scope(format!("{sc}/post_attention_layernorm"));
-        let x = rms_norm(&mut b, &h, l.ffn_norm, s.rms_norm_eps, &format!("{pre}.post_attention_layernorm.weight"));
+        let x = rms_norm(
+            &mut b,
+            &h,
+            l.ffn_norm,
+            s.rms_norm_eps,
+            &format!("{pre}.post_attention_layernorm.weight"),
+        );
         b.scope(format!("{sc}/mlp"));
         let f = s.intermediate_size;
-        let g = lin.apply(&mut b, &x, l.gate, f, du, &format!("{pre}.mlp.gate_proj.weight"));
-        let u = lin.apply(&mut b, &x, l.up, f, du, &format!("{pre}.mlp.up_proj.weight"));
+        let g = lin.apply(
+            &mut b,
+            &x,
+            l.gate,
+            f,
+            du,
+            &format!("{pre}.mlp.gate_proj.weight"),
+        );
+        let u = lin.apply(
+            &mut b,
+            &x,
+            l.up,
+            f,
+            du,
+            &format!("{pre}.mlp.up_proj.weight"),
+        );
         let sg = b.op("Sigmoid", &[&g], vec![]);
         let g = b.op("Mul", &[&g, &sg], vec![]);
         let gu = b.op("Mul", &[&g, &u], vec![]);
-        let down = lin.apply(&mut b, &gu, l.down, du, f, &format!("{pre}.mlp.down_proj.weight"));
+        let down = lin.apply(
+            &mut b,
+            &gu,
+            l.down,
+            du,
+            f,
+            &format!("{pre}.mlp.down_proj.weight"),
+        );
         b.scope(sc);
         h = b.op("Add", &[&h, &down], vec![]);
     }
 
     b.scope("/model/norm");
-    let x = rms_norm(&mut b, &h, w.final_norm, s.rms_norm_eps, "model.norm.weight");
+    let x = rms_norm(
+        &mut b,
+        &h,
+        w.final_norm,
+        s.rms_norm_eps,
+        "model.norm.weight",
+    );
     b.scope("/lm_head");
-    let logits = lin.apply(&mut b, &x, w.lm_head, s.vocab_size, s.hidden_size, "lm_head.weight");
+    let logits = lin.apply(
+        &mut b,
+        &x,
+        w.lm_head,
+        s.vocab_size,
+        s.hidden_size,
+        "lm_head.weight",
+    );
     b.op_into("Identity", &[&logits], vec![], &["logits"]);
 
     Graph {
@@ -145,14 +229,24 @@ fn embedding(b: &mut Builder, w: &WeightsView<'_>, variant: OnnxVariant) -> Stri
     match variant {
         OnnxVariant::Int8 => {
             let (q, scale, zp) = crate::linear::quantize_u8_asymmetric(w.embedding);
-            let tq = b.init(tensor(&format!("{name}_quantized"), DataType::Uint8, &dims, q));
+            let tq = b.init(tensor(
+                &format!("{name}_quantized"),
+                DataType::Uint8,
+                &dims,
+                q,
+            ));
             let ts = b.init(tensor(
                 &format!("{name}_scale"),
                 DataType::Float,
                 &[],
                 scale.to_le_bytes().to_vec(),
             ));
-            let tz = b.init(tensor(&format!("{name}_zero_point"), DataType::Uint8, &[], vec![zp]));
+            let tz = b.init(tensor(
+                &format!("{name}_zero_point"),
+                DataType::Uint8,
+                &[],
+                vec![zp],
+            ));
             let g = b.op("Gather", &[&tq, "input_ids"], vec![]);
             b.op("DequantizeLinear", &[&g, &ts, &tz], vec![])
         }
@@ -168,7 +262,12 @@ fn rms_norm(b: &mut Builder, x: &str, weight: &[f32], eps: f32, name: &str) -> S
     let two = b.f32s(&[2.0], &[]);
     let eps = b.f32s(&[eps], &[]);
     let axes = b.i64s(&[-1], &[1]);
-    let w = b.init(tensor(name, DataType::Float, &[weight.len() as i64], f32_bytes(weight)));
+    let w = b.init(tensor(
+        name,
+        DataType::Float,
+        &[weight.len() as i64],
+        f32_bytes(weight),
+    ));
     let sq = b.op("Pow", &[x, &two], vec![]);
     let mean = b.op("ReduceMean", &[&sq, &axes], vec![int("keepdims", 1)]);
     let var = b.op("Add", &[&mean, &eps], vec![]);
@@ -253,7 +352,11 @@ fn rope_tables(b: &mut Builder, head_dim: usize, theta: f32) -> (String, String)
         &[1, 1, half as i64],
         f32_bytes(&inv_freq),
     ));
-    let pos = b.op("Cast", &["position_ids"], vec![int("to", DataType::Float as i64)]);
+    let pos = b.op(
+        "Cast",
+        &["position_ids"],
+        vec![int("to", DataType::Float as i64)],
+    );
     let ax = b.i64s(&[2], &[1]);
     let pos = b.op("Unsqueeze", &[&pos, &ax], vec![]);
     let freqs = b.op("Mul", &[&pos, &inv], vec![]);

@@ -45,13 +45,13 @@ impl WeightsView<'_> {
         let s = &self.shape;
         let (d, f, v) = (s.hidden_size, s.intermediate_size, s.vocab_size);
         let (q, kv) = (s.num_heads * s.head_dim, s.num_kv_heads * s.head_dim);
-        if s.num_heads == 0 || s.num_kv_heads == 0 || s.num_heads % s.num_kv_heads != 0 {
+        if s.num_heads == 0 || s.num_kv_heads == 0 || !s.num_heads.is_multiple_of(s.num_kv_heads) {
             return Err(format!(
                 "num_heads {} must be a non-zero multiple of num_kv_heads {}",
                 s.num_heads, s.num_kv_heads
             ));
         }
-        if s.head_dim % 2 != 0 {
+        if !s.head_dim.is_multiple_of(2) {
             return Err(format!("head_dim {} must be even for RoPE", s.head_dim));
         }
         let mut checks = vec![

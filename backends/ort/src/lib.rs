@@ -6,9 +6,9 @@
 //! optimum-style decoder with past: each call feeds `present.*` of the previous call back as
 //! `past_key_values.*`, starting from 0-length tensors.
 
+mod ffi;
 mod library;
 mod model;
-mod providers;
 
 use edgebench_backend::{Backend, BackendError, LoadOptions, Model, ModelFormat, ModelSpec};
 use std::collections::BTreeMap;
@@ -103,7 +103,7 @@ impl Backend for OrtBackend {
                 d.insert("build_info".into(), rt.build_info.clone());
                 d.insert(
                     "available_providers".into(),
-                    providers::available()
+                    ffi::available()
                         .map(|v| v.join(","))
                         .unwrap_or_else(|e| format!("unknown: {e}")),
                 );

@@ -11,7 +11,8 @@ use edgebench_backend::BackendError;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-pub(crate) const FIX: &str = "run `bash scripts/setup-onnxruntime.sh` in the edgebench repository, \
+pub(crate) const FIX: &str =
+    "run `bash scripts/setup-onnxruntime.sh` in the edgebench repository, \
 then `export ORT_DYLIB_PATH=<the path it prints>` (or run from the repository so \
 `.onnxruntime/lib/` is found)";
 
@@ -24,10 +25,7 @@ fn unavailable(reason: String) -> BackendError {
 }
 
 /// Where the library would come from, given the environment variable and the places to search.
-pub(crate) fn locate(
-    env: Option<&str>,
-    search_roots: &[PathBuf],
-) -> Result<PathBuf, BackendError> {
+pub(crate) fn locate(env: Option<&str>, search_roots: &[PathBuf]) -> Result<PathBuf, BackendError> {
     if let Some(p) = env.filter(|s| !s.is_empty()) {
         let path = PathBuf::from(p);
         return if path.is_file() {
@@ -107,12 +105,14 @@ pub(crate) fn runtime() -> Result<&'static Runtime, BackendError> {
 fn init(path: &Path) -> Result<Runtime, String> {
     // `ort` asserts on a few malformed-library conditions; a panic must not reach the harness.
     let r = std::panic::catch_unwind(|| -> Result<Runtime, String> {
-        let builder = ort::init_from(path)
-            .map_err(|e| format!("loading {}: {e}", path.display()))?;
-        let env = builder
-            .with_name("edgebench")
-            .build()
-            .map_err(|e| format!("creating the ONNX Runtime environment from {}: {e}", path.display()))?;
+        let builder =
+            ort::init_from(path).map_err(|e| format!("loading {}: {e}", path.display()))?;
+        let env = builder.with_name("edgebench").build().map_err(|e| {
+            format!(
+                "creating the ONNX Runtime environment from {}: {e}",
+                path.display()
+            )
+        })?;
         Ok(Runtime {
             path: path.to_path_buf(),
             env,
@@ -128,21 +128,16 @@ fn init(path: &Path) -> Result<Runtime, String> {
     }
 }
 
-/// `1.32.0` from the build info (`git-branch=rel-1.32.0`) or the file name.
+/// The version the loaded library reports (`1.32.0`), else the one in its file name.
 pub(crate) fn version(rt: &Runtime) -> String {
-    if let Some(v) = rt
-        .build_info
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .find_map(|s| s.strip_prefix("git-branch=rel-"))
-    {
-        return v.to_string();
-    }
-    rt.path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_prefix("libonnxruntime.so."))
-        .unwrap_or("unknown")
-        .to_string()
+    crate::ffi::version(&rt.path).unwrap_or_else(|_| {
+        rt.path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("libonnxruntime.so."))
+            .unwrap_or("unknown")
+            .to_string()
+    })
 }
 
 #[cfg(test)]

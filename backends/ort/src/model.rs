@@ -6,9 +6,7 @@
 
 use crate::library::Runtime;
 use crate::OptLevel;
-use edgebench_backend::{
-    BackendError, LoadOptions, Logits, Model, ModelInfo, ModelSpec, Session,
-};
+use edgebench_backend::{BackendError, LoadOptions, Logits, Model, ModelInfo, ModelSpec, Session};
 use ort::session::{Session as OrtSession, SessionInputValue};
 use ort::value::{DynValue, Tensor, ValueType};
 use std::borrow::Cow;
@@ -35,7 +33,10 @@ fn rt_err(e: impl std::fmt::Display) -> BackendError {
 /// Sort an ONNX Runtime load error into the error kinds the harness reports.
 fn load_error(spec: &ModelSpec, e: impl std::fmt::Display) -> BackendError {
     let msg = e.to_string();
-    let op_missing = ["is not a registered function/op", "Could not find an implementation"];
+    let op_missing = [
+        "is not a registered function/op",
+        "Could not find an implementation",
+    ];
     if op_missing.iter().any(|m| msg.contains(m)) {
         return BackendError::Unsupported {
             backend: NAME.into(),
@@ -78,8 +79,16 @@ impl OrtModel {
         let session = build().map_err(|e| load_error(spec, e))?;
 
         let bad = |r: String| BackendError::invalid_model(&spec.path, r);
-        let in_names: Vec<String> = session.inputs().iter().map(|o| o.name().to_string()).collect();
-        let out_names: Vec<String> = session.outputs().iter().map(|o| o.name().to_string()).collect();
+        let in_names: Vec<String> = session
+            .inputs()
+            .iter()
+            .map(|o| o.name().to_string())
+            .collect();
+        let out_names: Vec<String> = session
+            .outputs()
+            .iter()
+            .map(|o| o.name().to_string())
+            .collect();
         let not_decoder = || {
             bad(format!(
                 "not a decoder-with-past export (optimum's `text-generation-with-past`): inputs {in_names:?}, outputs {out_names:?}"
@@ -95,7 +104,9 @@ impl OrtModel {
             .ok_or_else(not_decoder)?;
         let vocab = *dims(logits.dtype()).last().unwrap_or(&-1);
         if vocab <= 0 {
-            return Err(bad("output `logits` has no fixed vocabulary dimension".into()));
+            return Err(bad(
+                "output `logits` has no fixed vocabulary dimension".into()
+            ));
         }
         let mut kv = Vec::new();
         let (mut kv_heads, mut head_dim) = (0usize, 0usize);
@@ -103,11 +114,17 @@ impl OrtModel {
             if let Some(rest) = o.name().strip_prefix("past_key_values.") {
                 let present = format!("present.{rest}");
                 if !out_names.contains(&present) {
-                    return Err(bad(format!("input `{}` has no matching output `{present}`", o.name())));
+                    return Err(bad(format!(
+                        "input `{}` has no matching output `{present}`",
+                        o.name()
+                    )));
                 }
                 let d = dims(o.dtype());
                 if d.len() != 4 || d[1] <= 0 || d[3] <= 0 {
-                    return Err(bad(format!("input `{}` has shape {d:?}, expected [batch, kv_heads, past, head_dim]", o.name())));
+                    return Err(bad(format!(
+                        "input `{}` has shape {d:?}, expected [batch, kv_heads, past, head_dim]",
+                        o.name()
+                    )));
                 }
                 kv_heads = d[1] as usize;
                 head_dim = d[3] as usize;
@@ -126,12 +143,20 @@ impl OrtModel {
                 "llama.intermediate_size",
             ]
             .iter()
-            .map(|k| (k.to_string(), get(k).and_then(|v| v.parse().ok()).unwrap_or(0)))
+            .map(|k| {
+                (
+                    k.to_string(),
+                    get(k).and_then(|v| v.parse().ok()).unwrap_or(0),
+                )
+            })
             .collect();
             (keys, get("edgebench.variant"))
         };
         let custom = |k: &str| -> usize {
-            custom_keys.iter().find(|(n, _)| n == k).map_or(0, |(_, v)| *v)
+            custom_keys
+                .iter()
+                .find(|(n, _)| n == k)
+                .map_or(0, |(_, v)| *v)
         };
         let variant = variant
             .or_else(|| spec.quant.clone())
@@ -200,7 +225,9 @@ impl OrtSessionState<'_> {
     fn validate(&self, tokens: &[u32]) -> Result<(), BackendError> {
         let m = self.model;
         if tokens.is_empty() {
-            return Err(BackendError::InvalidInput("prefill needs at least one token".into()));
+            return Err(BackendError::InvalidInput(
+                "prefill needs at least one token".into(),
+            ));
         }
         if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= m.info.vocab_size) {
             return Err(BackendError::InvalidInput(format!(
@@ -227,11 +254,16 @@ impl Session for OrtSessionState<'_> {
         let n = tokens.len();
         let total = self.position + n;
         let ids: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
-        let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = Vec::with_capacity(3 + m.kv.len());
-        let t = |shape: Vec<i64>, v: Vec<i64>| Tensor::<i64>::from_array((shape, v)).map_err(rt_err);
+        let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> =
+            Vec::with_capacity(3 + m.kv.len());
+        let t =
+            |shape: Vec<i64>, v: Vec<i64>| Tensor::<i64>::from_array((shape, v)).map_err(rt_err);
         inputs.push(("input_ids".into(), t(vec![1, n as i64], ids)?.into()));
         if m.has_mask {
-            inputs.push(("attention_mask".into(), t(vec![1, total as i64], vec![1; total])?.into()));
+            inputs.push((
+                "attention_mask".into(),
+                t(vec![1, total as i64], vec![1; total])?.into(),
+            ));
         }
         if m.has_positions {
             let pos = (self.position as i64..total as i64).collect();
@@ -251,7 +283,10 @@ impl Session for OrtSessionState<'_> {
         let (shape, data) = logits.try_extract_tensor::<f32>().map_err(rt_err)?;
         let vocab = m.info.vocab_size;
         if shape.len() != 3 || shape[2] as usize != vocab || data.len() < vocab {
-            return Err(rt_err(format!("`logits` has shape {:?}, expected [1, {n}, {vocab}]", shape.to_vec())));
+            return Err(rt_err(format!(
+                "`logits` has shape {:?}, expected [1, {n}, {vocab}]",
+                shape.to_vec()
+            )));
         }
         let last = data[data.len() - vocab..].to_vec();
         let mut past = Vec::with_capacity(m.kv.len());

@@ -1,8 +1,6 @@
 //! Loading a decoder-with-past ONNX file into one optimised tract plan, and running sessions on it.
 
-use edgebench_backend::{
-    BackendError, LoadOptions, Logits, Model, ModelInfo, ModelSpec, Session,
-};
+use edgebench_backend::{BackendError, LoadOptions, Logits, Model, ModelInfo, ModelSpec, Session};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use tract_onnx::pb::ModelProto;
@@ -56,14 +54,21 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, BackendError>) -> Result
 
 /// The first node tract has no implementation for, as `domain::OpType (node name)`.
 fn unimplemented_op(model: &InferenceModel, proto: &ModelProto) -> Option<String> {
-    let node = model.nodes().iter().find(|n| n.op_is::<UnimplementedOp>())?;
+    let node = model
+        .nodes()
+        .iter()
+        .find(|n| n.op_is::<UnimplementedOp>())?;
     let pb = proto
         .graph
         .as_ref()
         .and_then(|g| g.node.iter().find(|p| p.name == node.name));
     Some(match pb {
         Some(p) => {
-            let domain = if p.domain.is_empty() { "ai.onnx" } else { &p.domain };
+            let domain = if p.domain.is_empty() {
+                "ai.onnx"
+            } else {
+                &p.domain
+            };
             format!("op {domain}::{} (node `{}`)", p.op_type, p.name)
         }
         None => format!("op of node `{}` ({})", node.name, node.op.name()),
@@ -76,17 +81,25 @@ impl TractModel {
             path: spec.path.clone(),
             source,
         })?;
-        guarded("loading the model", || Self::load_inner(spec, opts, meta.len()))
+        guarded("loading the model", || {
+            Self::load_inner(spec, opts, meta.len())
+        })
     }
 
-    fn load_inner(spec: &ModelSpec, opts: &LoadOptions, file_len: u64) -> Result<Self, BackendError> {
+    fn load_inner(
+        spec: &ModelSpec,
+        opts: &LoadOptions,
+        file_len: u64,
+    ) -> Result<Self, BackendError> {
         let path = &spec.path;
         let bad = |r: String| BackendError::invalid_model(path, r);
         // Files from ORT's quantizers carry stale value_info (with a symbolic batch).
         let onnx = tract_onnx::onnx().with_ignore_value_info(true);
-        let proto = onnx
-            .proto_model_for_path(path)
-            .map_err(|e| bad(format!("not a readable ONNX protobuf (truncated or corrupt?): {e:#}")))?;
+        let proto = onnx.proto_model_for_path(path).map_err(|e| {
+            bad(format!(
+                "not a readable ONNX protobuf (truncated or corrupt?): {e:#}"
+            ))
+        })?;
         let dir = path.parent().and_then(|d| d.to_str());
         let parsed = onnx
             .parse(&proto, dir)
@@ -95,7 +108,11 @@ impl TractModel {
         if let Some(op) = unimplemented_op(&model, &proto) {
             return Err(BackendError::Unsupported {
                 backend: NAME.into(),
-                what: format!("{op} in {}: unsupported by tract {}", path.display(), crate::TRACT_VERSION),
+                what: format!(
+                    "{op} in {}: unsupported by tract {}",
+                    path.display(),
+                    crate::TRACT_VERSION
+                ),
             });
         }
 
@@ -115,7 +132,11 @@ impl TractModel {
                 "attention_mask" => inputs.attention_mask = Some(slot),
                 "position_ids" => inputs.position_ids = Some(slot),
                 n if n.starts_with("past_key_values.") => past.push((slot, n.to_string())),
-                n => return Err(bad(format!("unexpected graph input `{n}` for a decoder-with-past model"))),
+                n => {
+                    return Err(bad(format!(
+                        "unexpected graph input `{n}` for a decoder-with-past model"
+                    )))
+                }
             }
             let mut fact = model.input_fact(slot).map_err(rt_err)?.clone();
             fact.shape.set_dim(0, 1.to_dim());
@@ -139,7 +160,8 @@ impl TractModel {
         let label = |o: &OutletId| optimized.outlet_label(*o).map(str::to_string);
         let out_names: Vec<Option<String>> = outs.iter().map(label).collect();
         let slot_of = |n: &str| out_names.iter().position(|x| x.as_deref() == Some(n));
-        let logits_slot = slot_of("logits").ok_or_else(|| bad("the graph has no `logits` output".into()))?;
+        let logits_slot =
+            slot_of("logits").ok_or_else(|| bad("the graph has no `logits` output".into()))?;
         let mut kv = Vec::new();
         for (slot, name) in &past {
             let present = name.replacen("past_key_values.", "present.", 1);
@@ -148,20 +170,37 @@ impl TractModel {
             kv.push((*slot, out));
         }
 
-        let vocab = optimized.outlet_fact(outs[logits_slot]).map_err(rt_err)?.shape.last().and_then(|d| d.to_usize().ok());
-        let vocab = vocab.ok_or_else(|| bad("output `logits` has no fixed vocabulary dimension".into()))?;
+        let vocab = optimized
+            .outlet_fact(outs[logits_slot])
+            .map_err(rt_err)?
+            .shape
+            .last()
+            .and_then(|d| d.to_usize().ok());
+        let vocab =
+            vocab.ok_or_else(|| bad("output `logits` has no fixed vocabulary dimension".into()))?;
         let kv_fact = optimized.input_fact(past[0].0).map_err(rt_err)?;
         let kv_dims: Vec<Option<usize>> = kv_fact.shape.iter().map(|d| d.to_usize().ok()).collect();
         let (kv_heads, head_dim) = match kv_dims.as_slice() {
             [_, Some(h), _, Some(d)] => (*h, *d),
-            _ => return Err(bad(format!("`{}` has shape {:?}, expected [batch, kv_heads, past, head_dim]", past[0].1, kv_fact.shape))),
+            _ => {
+                return Err(bad(format!(
+                    "`{}` has shape {:?}, expected [batch, kv_heads, past, head_dim]",
+                    past[0].1, kv_fact.shape
+                )))
+            }
         };
 
         let prop = |k: &str| -> Option<String> {
             optimized
                 .properties
                 .get(&format!("onnx.metadata_props.{k}"))
-                .and_then(|t| t.try_as_plain_ram().ok()?.to_scalar::<String>().ok().cloned())
+                .and_then(|t| {
+                    t.try_as_plain_ram()
+                        .ok()?
+                        .to_scalar::<String>()
+                        .ok()
+                        .cloned()
+                })
         };
         let num = |k: &str| prop(k).and_then(|v| v.parse().ok()).unwrap_or(0);
         let info = ModelInfo {
@@ -233,7 +272,8 @@ impl TractSession<'_> {
         let n = tokens.len();
         let total = self.position + n;
         let mut inputs: Vec<Option<TValue>> = vec![None; m.inputs.count];
-        inputs[m.inputs.input_ids] = Some(i64_tensor(tokens.iter().map(|&t| i64::from(t)).collect())?);
+        inputs[m.inputs.input_ids] =
+            Some(i64_tensor(tokens.iter().map(|&t| i64::from(t)).collect())?);
         if let Some(s) = m.inputs.attention_mask {
             inputs[s] = Some(i64_tensor(vec![1; total])?);
         }
@@ -247,7 +287,10 @@ impl TractSession<'_> {
             .into_iter()
             .map(|v| v.ok_or_else(|| rt_err("an input of the graph was not fed")))
             .collect::<Result<_, _>>()?;
-        let outputs = self.state.run(inputs).map_err(|e| rt_err(format!("{e:#}")))?;
+        let outputs = self
+            .state
+            .run(inputs)
+            .map_err(|e| rt_err(format!("{e:#}")))?;
         let logits = outputs[m.logits_slot]
             .to_plain_array_view::<f32>()
             .map_err(rt_err)?;
@@ -272,7 +315,9 @@ impl Session for TractSession<'_> {
     fn prefill(&mut self, tokens: &[u32]) -> Result<Logits, BackendError> {
         let m = self.model;
         if tokens.is_empty() {
-            return Err(BackendError::InvalidInput("prefill needs at least one token".into()));
+            return Err(BackendError::InvalidInput(
+                "prefill needs at least one token".into(),
+            ));
         }
         if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= m.info.vocab_size) {
             return Err(BackendError::InvalidInput(format!(

@@ -51,9 +51,15 @@ fn describe_and_info() {
     assert!(d["version"].contains("0.23.9"));
     assert!(d["threads"].starts_with('1'));
     let dir = tempfile::tempdir().unwrap();
-    let m = load(&TractBackend, &onnx(&weights(Preset::Tiny), dir.path(), OnnxVariant::Int4));
+    let m = load(
+        &TractBackend,
+        &onnx(&weights(Preset::Tiny), dir.path(), OnnxVariant::Int4),
+    );
     let info = m.info();
-    assert_eq!((info.vocab_size, info.block_count, info.head_count_kv), (256, 2, 2));
+    assert_eq!(
+        (info.vocab_size, info.block_count, info.head_count_kv),
+        (256, 2, 2)
+    );
     assert_eq!((info.embedding_length, info.head_count), (64, 4));
     assert_eq!(info.weight_types, "int4");
 }
@@ -84,7 +90,10 @@ fn unknown_op_is_unsupported_with_its_name() {
 #[test]
 fn missing_file_is_an_io_error() {
     let err = TractBackend
-        .load(&spec(std::path::Path::new("/nonexistent/model.onnx")), &Default::default())
+        .load(
+            &spec(std::path::Path::new("/nonexistent/model.onnx")),
+            &Default::default(),
+        )
         .err()
         .unwrap();
     assert_eq!(err.kind(), "io", "{err}");

@@ -4,6 +4,7 @@
 
 use crate::proto::{Attr, AttrValue, DataType, Node, Tensor};
 use std::collections::HashMap;
+use std::io::Write;
 
 #[derive(Default)]
 pub(crate) struct Builder {
@@ -12,6 +13,39 @@ pub(crate) struct Builder {
     scope: String,
     names: HashMap<String, usize>,
     consts: HashMap<(Vec<u8>, Vec<i64>, i32), String>,
+    /// When set, initializers of 1 KiB or more are written here as they are added.
+    pub external: Option<ExternalData>,
+}
+
+/// An external data file being written (`<model file>_data`, as `onnx.save` names it with
+/// `location`): tensors are 4 KiB aligned so runtimes can map them.
+pub(crate) struct ExternalData {
+    pub location: String,
+    pub file: std::io::BufWriter<std::fs::File>,
+    pub offset: u64,
+    pub error: Option<std::io::Error>,
+}
+
+impl ExternalData {
+    fn store(&mut self, t: &mut Tensor) {
+        if self.error.is_some() {
+            return;
+        }
+        let pad = (4096 - self.offset % 4096) % 4096;
+        let r = self
+            .file
+            .write_all(&vec![0u8; pad as usize])
+            .and_then(|_| self.file.write_all(&t.raw));
+        if let Err(e) = r {
+            self.error = Some(e);
+            return;
+        }
+        self.offset += pad;
+        let len = t.raw.len() as u64;
+        t.external = Some((self.location.clone(), self.offset, len));
+        t.raw = Vec::new();
+        self.offset += len;
+    }
 }
 
 pub(crate) fn int(name: &str, v: i64) -> Attr {
@@ -103,7 +137,10 @@ impl Builder {
     }
 
     /// Add a named initializer and return its name.
-    pub fn init(&mut self, t: Tensor) -> String {
+    pub fn init(&mut self, mut t: Tensor) -> String {
+        if let Some(ext) = self.external.as_mut().filter(|_| t.raw.len() >= 1024) {
+            ext.store(&mut t);
+        }
         let name = t.name.clone();
         self.inits.push(t);
         name

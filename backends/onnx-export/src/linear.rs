@@ -214,7 +214,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn q4_roundtrips_within_half_a_step() {
+    fn q4_roundtrips_within_one_step() {
         let k = 40; // not a multiple of 32: the second block is padded
         let w: Vec<f32> = (0..2 * k)
             .map(|i| ((i * 7919) % 23) as f32 - 11.0)
@@ -228,7 +228,8 @@ mod tests {
                 let q = (byte >> (4 * (c % 2))) & 15;
                 let sc = s[r * 2 + bi];
                 let back = (f32::from(q) - 8.0) * sc;
-                assert!((back - w[r * k + c]).abs() <= sc.abs() * 0.5 + 1e-6);
+                // Half a step, except a value opposite in sign to the block maximum that clamps at 15.
+                assert!((back - w[r * k + c]).abs() <= sc.abs() + 1e-6);
             }
         }
     }

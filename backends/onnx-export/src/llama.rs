@@ -7,8 +7,9 @@
 use crate::builder::{f32_bytes, int, ints, tensor, Builder};
 use crate::linear::Linear;
 use crate::proto::{DataType, Dim, Graph, ValueInfo};
-use crate::source::WeightsView;
+use crate::source::{fetch, WeightSource};
 use crate::OnnxVariant;
+use edgebench_reference::synth::TensorId;
 
 pub(crate) const BATCH: &str = "batch_size";
 pub(crate) const SEQ: &str = "sequence_length";
@@ -27,12 +28,18 @@ fn vi(name: &str, dt: DataType, dims: Vec<Dim>) -> ValueInfo {
     }
 }
 
-/// Build the whole graph.
-pub(crate) fn build(w: &WeightsView<'_>, variant: OnnxVariant) -> Graph {
-    let s = &w.shape;
-    let hd = s.head_dim as i64;
-    let (nh, nkv) = (s.num_heads as i64, s.num_kv_heads as i64);
-    let mut b = Builder::default();
+/// Build the whole graph, fetching one tensor at a time from `w`. Initializers go through
+/// `b` (which may stream them to an external data file).
+pub(crate) fn build(
+    w: &dyn WeightSource,
+    variant: OnnxVariant,
+    mut b: Builder,
+) -> Result<(Graph, Builder), String> {
+    let c = w.config().clone();
+    let hd = c.head_dim() as i64;
+    let (nh, nkv) = (c.num_attention_heads as i64, c.num_key_value_heads as i64);
+    let (d, f, v) = (c.hidden_size, c.intermediate_size, c.vocab_size);
+    let (qn, kvn) = (c.q_dim(), c.kv_dim());
     let mut lin = Linear::new(variant);
 
     let mut inputs = vec![
@@ -43,9 +50,9 @@ pub(crate) fn build(w: &WeightsView<'_>, variant: OnnxVariant) -> Graph {
     let mut outputs = vec![vi(
         "logits",
         DataType::Float,
-        vec![p(BATCH), p(SEQ), Dim::Fixed(s.vocab_size as i64)],
+        vec![p(BATCH), p(SEQ), Dim::Fixed(v as i64)],
     )];
-    for i in 0..s.num_layers {
+    for i in 0..c.num_hidden_layers {
         for kind in ["key", "value"] {
             let kv = |t: &str| vec![p(BATCH), Dim::Fixed(nkv), p(t), Dim::Fixed(hd)];
             inputs.push(vi(
@@ -63,7 +70,7 @@ pub(crate) fn build(w: &WeightsView<'_>, variant: OnnxVariant) -> Graph {
 
     // Token embedding.
     b.scope("/model/embed_tokens");
-    let mut h = embedding(&mut b, w, variant);
+    let mut h = embedding(&mut b, &fetch(w, TensorId::Embed)?, d, v, variant);
 
     // Additive attention mask [B, 1, S, T]: future positions and padded keys get f32::MIN.
     b.scope("/model/mask");
@@ -71,55 +78,47 @@ pub(crate) fn build(w: &WeightsView<'_>, variant: OnnxVariant) -> Graph {
 
     // RoPE tables [B, 1, S, hd] from position_ids.
     b.scope("/model/rotary_emb");
-    let (cos, sin) = rope_tables(&mut b, s.head_dim, s.rope_theta);
+    let (cos, sin) = rope_tables(&mut b, c.head_dim(), c.rope_theta);
 
-    let scale = b.f32s(&[1.0 / (s.head_dim as f32).sqrt()], &[]);
-    for (i, l) in w.layers.iter().enumerate() {
+    let scale = b.f32s(&[1.0 / (c.head_dim() as f32).sqrt()], &[]);
+    let eps = c.rms_norm_eps;
+    for i in 0..c.num_hidden_layers {
         let pre = format!("model.layers.{i}");
         let sc = format!("/model/layers.{i}");
+        let name = |s: &str| format!("{pre}.{s}.weight");
 
         b.scope(format!("{sc}/input_layernorm"));
-        let x = rms_norm(
-            &mut b,
-            &h,
-            l.attn_norm,
-            s.rms_norm_eps,
-            &format!("{pre}.input_layernorm.weight"),
-        );
+        let g = fetch(w, TensorId::AttnNorm(i))?;
+        let x = rms_norm(&mut b, &h, &g, eps, &name("input_layernorm"));
 
         b.scope(format!("{sc}/self_attn"));
-        let (du, qn, kvn) = (
-            s.hidden_size,
-            s.num_heads * s.head_dim,
-            s.num_kv_heads * s.head_dim,
-        );
         let q = lin.apply(
             &mut b,
             &x,
-            l.q,
+            &fetch(w, TensorId::Q(i))?,
             qn,
-            du,
-            &format!("{pre}.self_attn.q_proj.weight"),
+            d,
+            &name("self_attn.q_proj"),
         );
         let k = lin.apply(
             &mut b,
             &x,
-            l.k,
+            &fetch(w, TensorId::K(i))?,
             kvn,
-            du,
-            &format!("{pre}.self_attn.k_proj.weight"),
+            d,
+            &name("self_attn.k_proj"),
         );
-        let v = lin.apply(
+        let vv = lin.apply(
             &mut b,
             &x,
-            l.v,
+            &fetch(w, TensorId::V(i))?,
             kvn,
-            du,
-            &format!("{pre}.self_attn.v_proj.weight"),
+            d,
+            &name("self_attn.v_proj"),
         );
         let q = heads(&mut b, &q, nh, hd);
         let k = heads(&mut b, &k, nkv, hd);
-        let v = heads(&mut b, &v, nkv, hd);
+        let vv = heads(&mut b, &vv, nkv, hd);
         let q = rope(&mut b, &q, &cos, &sin, hd);
         let k = rope(&mut b, &k, &cos, &sin, hd);
 
@@ -128,107 +127,97 @@ pub(crate) fn build(w: &WeightsView<'_>, variant: OnnxVariant) -> Graph {
         let ok = format!("present.{i}.key");
         let ov = format!("present.{i}.value");
         b.op_into("Concat", &[&pk, &k], vec![int("axis", 2)], &[&ok]);
-        b.op_into("Concat", &[&pv, &v], vec![int("axis", 2)], &[&ov]);
+        b.op_into("Concat", &[&pv, &vv], vec![int("axis", 2)], &[&ov]);
         let k = repeat_kv(&mut b, &ok, nh / nkv, nh, hd);
-        let v = repeat_kv(&mut b, &ov, nh / nkv, nh, hd);
+        let vv = repeat_kv(&mut b, &ov, nh / nkv, nh, hd);
 
         let kt = b.op("Transpose", &[&k], vec![ints("perm", &[0, 1, 3, 2])]);
         let scores = b.op("MatMul", &[&q, &kt], vec![]);
         let scores = b.op("Mul", &[&scores, &scale], vec![]);
         let scores = b.op("Add", &[&scores, &mask], vec![]);
         let probs = b.op("Softmax", &[&scores], vec![int("axis", -1)]);
-        let ctx = b.op("MatMul", &[&probs, &v], vec![]);
+        let ctx = b.op("MatMul", &[&probs, &vv], vec![]);
         let ctx = b.op("Transpose", &[&ctx], vec![ints("perm", &[0, 2, 1, 3])]);
         let shape = b.i64s(&[0, 0, nh * hd], &[3]);
         let ctx = b.op("Reshape", &[&ctx, &shape], vec![]);
         let o = lin.apply(
             &mut b,
             &ctx,
-            l.o,
-            du,
+            &fetch(w, TensorId::O(i))?,
+            d,
             qn,
-            &format!("{pre}.self_attn.o_proj.weight"),
+            &name("self_attn.o_proj"),
         );
         b.scope(sc.clone());
         h = b.op("Add", &[&h, &o], vec![]);
 
         b.scope(format!("{sc}/post_attention_layernorm"));
-        let x = rms_norm(
-            &mut b,
-            &h,
-            l.ffn_norm,
-            s.rms_norm_eps,
-            &format!("{pre}.post_attention_layernorm.weight"),
-        );
+        let g = fetch(w, TensorId::FfnNorm(i))?;
+        let x = rms_norm(&mut b, &h, &g, eps, &name("post_attention_layernorm"));
         b.scope(format!("{sc}/mlp"));
-        let f = s.intermediate_size;
-        let g = lin.apply(
+        let gate = lin.apply(
             &mut b,
             &x,
-            l.gate,
+            &fetch(w, TensorId::Gate(i))?,
             f,
-            du,
-            &format!("{pre}.mlp.gate_proj.weight"),
+            d,
+            &name("mlp.gate_proj"),
         );
-        let u = lin.apply(
+        let up = lin.apply(
             &mut b,
             &x,
-            l.up,
+            &fetch(w, TensorId::Up(i))?,
             f,
-            du,
-            &format!("{pre}.mlp.up_proj.weight"),
+            d,
+            &name("mlp.up_proj"),
         );
-        let sg = b.op("Sigmoid", &[&g], vec![]);
-        let g = b.op("Mul", &[&g, &sg], vec![]);
-        let gu = b.op("Mul", &[&g, &u], vec![]);
+        let sg = b.op("Sigmoid", &[&gate], vec![]);
+        let act = b.op("Mul", &[&gate, &sg], vec![]);
+        let gu = b.op("Mul", &[&act, &up], vec![]);
         let down = lin.apply(
             &mut b,
             &gu,
-            l.down,
-            du,
+            &fetch(w, TensorId::Down(i))?,
+            d,
             f,
-            &format!("{pre}.mlp.down_proj.weight"),
+            &name("mlp.down_proj"),
         );
         b.scope(sc);
         h = b.op("Add", &[&h, &down], vec![]);
     }
 
     b.scope("/model/norm");
-    let x = rms_norm(
-        &mut b,
-        &h,
-        w.final_norm,
-        s.rms_norm_eps,
-        "model.norm.weight",
-    );
+    let g = fetch(w, TensorId::Norm)?;
+    let x = rms_norm(&mut b, &h, &g, eps, "model.norm.weight");
     b.scope("/lm_head");
     let logits = lin.apply(
         &mut b,
         &x,
-        w.lm_head,
-        s.vocab_size,
-        s.hidden_size,
+        &fetch(w, TensorId::LmHead)?,
+        v,
+        d,
         "lm_head.weight",
     );
     b.op_into("Identity", &[&logits], vec![], &["logits"]);
 
-    Graph {
+    let graph = Graph {
         name: "main_graph".into(),
-        nodes: b.nodes,
-        initializers: b.inits,
+        nodes: std::mem::take(&mut b.nodes),
+        initializers: std::mem::take(&mut b.inits),
         inputs,
         outputs,
-    }
+    };
+    Ok((graph, b))
 }
 
 /// `Gather` over the embedding table (int8: a uint8 table + `DequantizeLinear`, as
 /// `quantize_dynamic` writes it).
-fn embedding(b: &mut Builder, w: &WeightsView<'_>, variant: OnnxVariant) -> String {
-    let dims = [w.shape.vocab_size as i64, w.shape.hidden_size as i64];
+fn embedding(b: &mut Builder, table: &[f32], d: usize, v: usize, variant: OnnxVariant) -> String {
+    let dims = [v as i64, d as i64];
     let name = "model.embed_tokens.weight";
     match variant {
         OnnxVariant::Int8 => {
-            let (q, scale, zp) = crate::linear::quantize_u8_asymmetric(w.embedding);
+            let (q, scale, zp) = crate::linear::quantize_u8_asymmetric(table);
             let tq = b.init(tensor(
                 &format!("{name}_quantized"),
                 DataType::Uint8,
@@ -251,7 +240,7 @@ fn embedding(b: &mut Builder, w: &WeightsView<'_>, variant: OnnxVariant) -> Stri
             b.op("DequantizeLinear", &[&g, &ts, &tz], vec![])
         }
         _ => {
-            let t = b.init(tensor(name, DataType::Float, &dims, f32_bytes(w.embedding)));
+            let t = b.init(tensor(name, DataType::Float, &dims, f32_bytes(table)));
             b.op("Gather", &[&t, "input_ids"], vec![])
         }
     }

@@ -154,3 +154,11 @@ fn missing_file_is_an_io_error() {
         .unwrap();
     assert_eq!(err.kind(), "io", "{err}");
 }
+
+#[test]
+fn external_data_file_loads_and_matches() {
+    if !available() {
+        return;
+    }
+    external_data_matches(&OrtBackend::default());
+}

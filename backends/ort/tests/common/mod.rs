@@ -102,6 +102,31 @@ pub fn quant_agreement(
     (top1, kl)
 }
 
+/// Tokens and final logits of 8 greedy steps on the tiny fp32 model, with its weights inside
+/// the `.onnx` file and in an external data file: both must give identical results.
+pub fn external_data_matches(backend: &dyn Backend) {
+    use edgebench_onnx_export::{write_onnx_with, ExternalData};
+    let dir = tempfile::tempdir().unwrap();
+    let w = weights(Preset::Tiny);
+    let inside = onnx(&w, dir.path(), OnnxVariant::Fp32);
+    let sub = dir.path().join("ext");
+    std::fs::create_dir_all(&sub).unwrap();
+    let outside = sub.join("model.onnx");
+    let s = write_onnx_with(&w, OnnxVariant::Fp32, &outside, ExternalData::Always).unwrap();
+    assert!(s.external_data.is_some());
+    let p = prompt(w.config.vocab_size);
+    let a = load(backend, &inside);
+    let b = load(backend, &outside);
+    let ra = conformance::greedy(a.session().unwrap().as_mut(), &p, 8).unwrap();
+    let rb = conformance::greedy(b.session().unwrap().as_mut(), &p, 8).unwrap();
+    assert_eq!(
+        ra,
+        rb,
+        "{}: external data changed the results",
+        backend.name()
+    );
+}
+
 /// A one-node model whose op no runtime implements.
 pub fn unknown_op_model(dir: &Path) -> PathBuf {
     use edgebench_onnx_export::proto::*;

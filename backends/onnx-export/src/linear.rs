@@ -173,10 +173,13 @@ pub(crate) fn quantize_u8_asymmetric(w: &[f32]) -> (Vec<u8>, f32, u8) {
     (q, scale, zp)
 }
 
-/// Block-wise symmetric 4-bit along K, as MLAS' `MlasQuantizeBlockwise` does for
-/// `MatMulNBits`: per block of 32 values of one output row, the value of largest magnitude
-/// `m` (sign kept) gives `scale = m / -8`, and `q = clamp(round(v / scale) + 8, 0, 15)`;
-/// two values per byte, the even index in the low nibble. K is zero-padded to whole blocks.
+/// Block-wise symmetric 4-bit along K, as MLAS' `MlasQuantizeBlockwise` does it for
+/// `MatMulNBits` (checked code for code against ORT 1.32's `MatMulNBitsQuantizer`): per block
+/// of 32 values of one output row, `m` = the block's max if
+/// `|max| > |min|`, else its min; `scale = -m / 8`; `q = clamp(roundf(v · (1/scale) + 8), 0, 15)`
+/// in f32 with rounding half away from zero; two codes per byte, even index in the low nibble.
+/// When K is not a multiple of 32 the last block's padding is left out of the range and its
+/// codes stay 0, as MLAS leaves them.
 pub(crate) fn quantize_q4(w: &[f32], n: usize, k: usize) -> (Vec<u8>, Vec<f32>) {
     let blocks = k.div_ceil(BLOCK_SIZE);
     let mut packed = vec![0u8; n * blocks * BLOCK_SIZE / 2];
@@ -184,24 +187,19 @@ pub(crate) fn quantize_q4(w: &[f32], n: usize, k: usize) -> (Vec<u8>, Vec<f32>) 
     for r in 0..n {
         let row = &w[r * k..(r + 1) * k];
         for bi in 0..blocks {
-            let lo = bi * BLOCK_SIZE;
-            let vals: Vec<f32> = (lo..lo + BLOCK_SIZE)
-                .map(|i| row.get(i).copied().unwrap_or(0.0))
-                .collect();
-            let mut amax = 0f32;
-            let mut max = 0f32;
-            for &v in &vals {
-                if amax < v.abs() {
-                    amax = v.abs();
-                    max = v;
-                }
+            let vals = &row[bi * BLOCK_SIZE..((bi + 1) * BLOCK_SIZE).min(k)];
+            let (mut min, mut max) = (f32::MAX, -f32::MAX);
+            for &v in vals {
+                min = min.min(v);
+                max = max.max(v);
             }
-            let scale = max / -8.0;
+            let m = if max.abs() > min.abs() { max } else { min };
+            let scale = -m / 8.0;
             let recip = if scale != 0.0 { 1.0 / scale } else { 0.0 };
             scales[r * blocks + bi] = scale;
             let base = (r * blocks + bi) * BLOCK_SIZE / 2;
             for (i, &v) in vals.iter().enumerate() {
-                let q = ((v * recip).round() + 8.0).clamp(0.0, 15.0) as u8;
+                let q = (v * recip + 8.0).round().clamp(0.0, 15.0) as u8;
                 packed[base + i / 2] |= q << (4 * (i % 2));
             }
         }

@@ -26,38 +26,43 @@ pub fn synth_file_name(preset: &str, quant: &str, seed: u64, format: ModelFormat
     )
 }
 
-/// Write a synthesized model (atomically: temp file then rename).
-pub fn synthesize(
-    preset: &str,
-    quant: &str,
-    seed: u64,
-    format: ModelFormat,
-    out: &Path,
-) -> Result<()> {
+/// Write a synthesized model, streaming one tensor at a time (a 1.1B model is never held in
+/// memory as f32). Written into a scratch directory and moved into place, so a killed run never
+/// leaves a half-written file under the final name (ONNX files over 2 GB come with a `_data`
+/// sidecar that moves with them).
+pub fn synthesize(preset: &str, quant: &str, seed: u64, format: ModelFormat, out: &Path) -> Result<()> {
     let p: edgebench_reference::synth::Preset = preset
         .parse()
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("synthesizing preset `{preset}`"))?;
-    if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating model directory {}", dir.display()))?;
-    }
-    let tmp = out.with_extension(format!("{}.partial", std::process::id()));
-    let weights = edgebench_reference::synth::canonical_weights(p, seed);
-    match format {
-        ModelFormat::Gguf => {
-            let q: edgebench_reference::synth::SynthQuant = quant
-                .parse()
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .context("GGUF quantization")?;
-            edgebench_reference::synth::write_gguf(&weights, q, &tmp)
-                .with_context(|| format!("writing {}", tmp.display()))?;
+    let dir = out.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating model directory {}", dir.display()))?;
+    let scratch = dir.join(format!(".partial-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+    let name = out.file_name().context("model path has no file name")?;
+    let tmp = scratch.join(name);
+    let written = match format {
+        ModelFormat::Gguf => quant
+            .parse::<edgebench_reference::synth::SynthQuant>()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("GGUF quantization")
+            .and_then(|q| {
+                edgebench_reference::synth::write_preset_gguf(p, seed, q, &tmp)
+                    .with_context(|| format!("writing {}", tmp.display()))
+            }),
+        ModelFormat::Onnx => crate::onnx_synth::write(p, seed, quant, &tmp),
+        ModelFormat::Mock => Err(anyhow::anyhow!("the mock backend needs no model file")),
+    };
+    let moved = written.and_then(|()| {
+        for entry in std::fs::read_dir(&scratch)? {
+            let entry = entry?;
+            std::fs::rename(entry.path(), dir.join(entry.file_name()))
+                .with_context(|| format!("moving {} into {}", entry.path().display(), dir.display()))?;
         }
-        ModelFormat::Onnx => crate::onnx_synth::write(&weights, quant, &tmp)?,
-        ModelFormat::Mock => bail!("the mock backend needs no model file"),
-    }
-    std::fs::rename(&tmp, out).with_context(|| format!("moving {} into place", out.display()))?;
-    Ok(())
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    moved
 }
 
 /// The file a point loads, synthesizing it first when needed.

@@ -1,0 +1,58 @@
+//! Two facts `ort` does not expose: the execution providers the loaded library was built with
+//! (`GetAvailableProviders`; `ort` only has per-provider checks behind cargo features) and its
+//! version string (`OrtGetApiBase()->GetVersionString`). These C calls are the crate's only
+//! `unsafe`.
+
+use std::ffi::{c_char, c_int, CStr};
+use std::path::Path;
+
+/// The version the library at `path` reports, e.g. `1.32.0`. `path` is already loaded by
+/// `ort`, so opening it again only takes another reference to the same mapping.
+pub(crate) fn version(path: &Path) -> Result<String, String> {
+    // SAFETY: `path` is the ONNX Runtime library `ort::init_from` already loaded successfully
+    // (its initialisers have run); `OrtGetApiBase` has the C signature declared here and
+    // returns a pointer to a static struct whose `GetVersionString` returns a static,
+    // NUL-terminated string.
+    unsafe {
+        let lib = libloading::Library::new(path).map_err(|e| e.to_string())?;
+        let get: libloading::Symbol<'_, unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
+            lib.get(b"OrtGetApiBase").map_err(|e| e.to_string())?;
+        let base = get();
+        if base.is_null() {
+            return Err("OrtGetApiBase returned null".into());
+        }
+        let v = ((*base).GetVersionString)();
+        if v.is_null() {
+            return Err("GetVersionString returned null".into());
+        }
+        Ok(CStr::from_ptr(v).to_string_lossy().into_owned())
+    }
+}
+
+/// Provider names, e.g. `["CPUExecutionProvider"]` for the PyPI wheel.
+pub(crate) fn available() -> Result<Vec<String>, String> {
+    let api = ort::api();
+    let mut list: *mut *mut c_char = std::ptr::null_mut();
+    let mut n: c_int = 0;
+    // SAFETY: `api` is the loaded library's OrtApi (the caller loaded it through
+    // `library::runtime`); GetAvailableProviders writes an array of `n` NUL-terminated strings
+    // that stays valid until ReleaseAvailableProviders, which is called below exactly once.
+    unsafe {
+        let status = (api.GetAvailableProviders)(&mut list, &mut n);
+        if !status.0.is_null() {
+            (api.ReleaseStatus)(status.0);
+            return Err("GetAvailableProviders failed".into());
+        }
+        if list.is_null() {
+            return Ok(Vec::new());
+        }
+        let names = (0..n as usize)
+            .map(|i| CStr::from_ptr(*list.add(i)).to_string_lossy().into_owned())
+            .collect();
+        let status = (api.ReleaseAvailableProviders)(list, n);
+        if !status.0.is_null() {
+            (api.ReleaseStatus)(status.0);
+        }
+        Ok(names)
+    }
+}

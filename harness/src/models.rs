@@ -30,13 +30,20 @@ pub fn synth_file_name(preset: &str, quant: &str, seed: u64, format: ModelFormat
 /// memory as f32). Written into a scratch directory and moved into place, so a killed run never
 /// leaves a half-written file under the final name (ONNX files over 2 GB come with a `_data`
 /// sidecar that moves with them).
-pub fn synthesize(preset: &str, quant: &str, seed: u64, format: ModelFormat, out: &Path) -> Result<()> {
+pub fn synthesize(
+    preset: &str,
+    quant: &str,
+    seed: u64,
+    format: ModelFormat,
+    out: &Path,
+) -> Result<()> {
     let p: edgebench_reference::synth::Preset = preset
         .parse()
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("synthesizing preset `{preset}`"))?;
     let dir = out.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating model directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating model directory {}", dir.display()))?;
     let scratch = dir.join(format!(".partial-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
     let name = out.file_name().context("model path has no file name")?;
@@ -56,8 +63,9 @@ pub fn synthesize(preset: &str, quant: &str, seed: u64, format: ModelFormat, out
     let moved = written.and_then(|()| {
         for entry in std::fs::read_dir(&scratch)? {
             let entry = entry?;
-            std::fs::rename(entry.path(), dir.join(entry.file_name()))
-                .with_context(|| format!("moving {} into {}", entry.path().display(), dir.display()))?;
+            std::fs::rename(entry.path(), dir.join(entry.file_name())).with_context(|| {
+                format!("moving {} into {}", entry.path().display(), dir.display())
+            })?;
         }
         Ok(())
     });

@@ -197,6 +197,10 @@ pub struct LatencySummary {
     pub within_budget_fraction: Option<f64>,
     /// Whether every measured run generated the same tokens.
     pub runs_agree: bool,
+    /// Median time between consecutive decode steps spent outside the backend call (argmax,
+    /// event encoding, the pipe to the parent): the harness's cost per token in this very run.
+    #[serde(default)]
+    pub harness_gap_p50_ns: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

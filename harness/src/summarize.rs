@@ -96,6 +96,9 @@ pub fn summarize(
     }
     let prompt_tokens = base.label.prompt_tokens;
     base.latency = latency_summary(&runs, prompt_tokens, budget_ms);
+    if let Some(l) = base.latency.as_mut() {
+        l.harness_gap_p50_ns = harness_gap_p50_ns(&c.events);
+    }
     base.runs = runs;
     let mut memory = MemoryMetrics {
         peak_rss_load_bytes: peak_load,
@@ -130,6 +133,30 @@ pub fn summarize(
         }
     }
     base
+}
+
+/// Median of (gap between consecutive measured decode-step events − the step's own latency).
+pub fn harness_gap_p50_ns(events: &[WorkerEvent]) -> Option<f64> {
+    let mut gaps = Vec::new();
+    let mut last: Option<u64> = None;
+    let mut measured = false;
+    for e in events {
+        match e {
+            WorkerEvent::RunStarted { kind, .. } => {
+                measured = *kind == RunKind::Measured;
+                last = None;
+            }
+            WorkerEvent::Prefill { t_ns, .. } => last = Some(*t_ns),
+            WorkerEvent::Token { t_ns, latency_ns, .. } if measured => {
+                if let Some(prev) = last {
+                    gaps.push(t_ns.saturating_sub(prev).saturating_sub(*latency_ns) as f64);
+                }
+                last = Some(*t_ns);
+            }
+            _ => {}
+        }
+    }
+    stats::median(&gaps)
 }
 
 fn latency_summary(
@@ -171,5 +198,6 @@ fn latency_summary(
         decode_tok_s_ci95: stats::bootstrap_median_ci95(&per_run_tok_s),
         within_budget_fraction,
         runs_agree: runs.iter().all(|r| &r.tokens == first),
+        harness_gap_p50_ns: None,
     })
 }

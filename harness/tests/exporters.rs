@@ -93,6 +93,7 @@ fn fixed_report() -> Report {
             decode_tok_s_ci95: Some([400.0, 476.2]),
             within_budget_fraction: Some(0.75),
             runs_agree: true,
+            harness_gap_p50_ns: None,
         }),
         runs,
         memory: MemoryMetrics {

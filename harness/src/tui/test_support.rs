@@ -112,6 +112,7 @@ pub fn ok_result(label: PointLabel, tok_s: f64, peak_mib: u64) -> HarnessEvent {
             decode_tok_s_ci95: None,
             within_budget_fraction: None,
             runs_agree: true,
+            harness_gap_p50_ns: None,
         }),
         memory: MemoryMetrics {
             peak_rss_load_bytes: Some(peak_mib * 1024 * 1024 / 2),

@@ -11,12 +11,14 @@
 
 pub mod agreement;
 mod builder;
+pub mod facts;
 mod linear;
 mod llama;
 pub mod proto;
 pub mod source;
 
 pub use edgebench_reference::synth::{LlamaConfig, LlamaWeights, Preset};
+pub use facts::{llama_parameter_count, weight_facts, WeightFacts};
 pub use source::{PresetWeights, WeightSource};
 
 use std::io::Write;
@@ -63,6 +65,9 @@ pub enum ExportError {
         #[source]
         source: std::io::Error,
     },
+    /// A file that is not a readable ONNX model (for [`weight_facts`]).
+    #[error("reading {path}: not a readable ONNX model: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
 }
 
 /// What was written.

@@ -60,7 +60,7 @@ impl OrtModel {
         opts: &LoadOptions,
         level: OptLevel,
     ) -> Result<Self, BackendError> {
-        let meta = std::fs::metadata(&spec.path).map_err(|source| BackendError::Io {
+        std::fs::metadata(&spec.path).map_err(|source| BackendError::Io {
             path: spec.path.clone(),
             source,
         })?;
@@ -134,7 +134,7 @@ impl OrtModel {
         if kv.is_empty() {
             return Err(not_decoder());
         }
-        let (custom_keys, variant) = {
+        let (custom_keys, variant, tied) = {
             let md = session.metadata().ok();
             let get = |k: &str| md.as_ref().and_then(|m| m.custom(k));
             let keys: Vec<(String, usize)> = [
@@ -150,7 +150,8 @@ impl OrtModel {
                 )
             })
             .collect();
-            (keys, get("edgebench.variant"))
+            let tied = get("llama.tie_word_embeddings").is_some_and(|v| v == "true");
+            (keys, get("edgebench.variant"), tied)
         };
         let custom = |k: &str| -> usize {
             custom_keys
@@ -162,7 +163,7 @@ impl OrtModel {
             .or_else(|| spec.quant.clone())
             .unwrap_or_else(|| "unknown".into());
         let n_layers = kv.len() / 2;
-        let info = ModelInfo {
+        let mut info = ModelInfo {
             architecture: "llama".into(),
             vocab_size: vocab as usize,
             context_length: opts.max_seq_len,
@@ -173,8 +174,19 @@ impl OrtModel {
             feed_forward_length: custom("llama.intermediate_size"),
             weight_types: variant,
             parameter_count: 0,
-            weight_bytes: Some(meta.len()),
+            weight_bytes: None,
         };
+        // From the graph's initializers; if the graph cannot be read here although ONNX Runtime
+        // loaded it, the parameter count of a llama of this shape and no bandwidth figure.
+        match edgebench_onnx_export::weight_facts(&spec.path) {
+            Ok(f) => {
+                info.parameter_count = f.parameter_count;
+                info.weight_bytes = Some(f.decode_bytes);
+            }
+            Err(_) => {
+                info.parameter_count = edgebench_onnx_export::llama_parameter_count(&info, tied)
+            }
+        }
         Ok(OrtModel {
             has_mask: in_names.iter().any(|n| n == "attention_mask"),
             has_positions: in_names.iter().any(|n| n == "position_ids"),

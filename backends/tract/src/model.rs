@@ -77,20 +77,14 @@ fn unimplemented_op(model: &InferenceModel, proto: &ModelProto) -> Option<String
 
 impl TractModel {
     pub fn load(spec: &ModelSpec, opts: &LoadOptions) -> Result<Self, BackendError> {
-        let meta = std::fs::metadata(&spec.path).map_err(|source| BackendError::Io {
+        std::fs::metadata(&spec.path).map_err(|source| BackendError::Io {
             path: spec.path.clone(),
             source,
         })?;
-        guarded("loading the model", || {
-            Self::load_inner(spec, opts, meta.len())
-        })
+        guarded("loading the model", || Self::load_inner(spec, opts))
     }
 
-    fn load_inner(
-        spec: &ModelSpec,
-        opts: &LoadOptions,
-        file_len: u64,
-    ) -> Result<Self, BackendError> {
+    fn load_inner(spec: &ModelSpec, opts: &LoadOptions) -> Result<Self, BackendError> {
         let path = &spec.path;
         let bad = |r: String| BackendError::invalid_model(path, r);
         // Files from ORT's quantizers carry stale value_info (with a symbolic batch).
@@ -203,7 +197,7 @@ impl TractModel {
                 })
         };
         let num = |k: &str| prop(k).and_then(|v| v.parse().ok()).unwrap_or(0);
-        let info = ModelInfo {
+        let mut info = ModelInfo {
             architecture: "llama".into(),
             vocab_size: vocab,
             context_length: opts.max_seq_len,
@@ -216,8 +210,20 @@ impl TractModel {
                 .or_else(|| spec.quant.clone())
                 .unwrap_or_else(|| "unknown".into()),
             parameter_count: 0,
-            weight_bytes: Some(file_len),
+            weight_bytes: None,
         };
+        // From the graph's initializers; if the graph cannot be read here although tract
+        // parsed it, the parameter count of a llama of this shape and no bandwidth figure.
+        match edgebench_onnx_export::weight_facts(path) {
+            Ok(f) => {
+                info.parameter_count = f.parameter_count;
+                info.weight_bytes = Some(f.decode_bytes);
+            }
+            Err(_) => {
+                let tied = prop("llama.tie_word_embeddings").is_some_and(|v| v == "true");
+                info.parameter_count = edgebench_onnx_export::llama_parameter_count(&info, tied);
+            }
+        }
         let plan = optimized
             .into_runnable()
             .map_err(|e| rt_err(format!("building the plan: {e:#}")))?;

@@ -16,6 +16,28 @@ pub struct Bandwidth {
     pub read_all_bytes_per_s: f64,
     pub threads_all: usize,
     pub buffer_bytes: usize,
+    /// Size of the largest CPU cache (sysfs `cache/index*/size` of cpu0), if known. A model whose
+    /// per-token bytes fit in it can legitimately beat the DRAM roofline.
+    #[serde(default)]
+    pub last_level_cache_bytes: Option<u64>,
+}
+
+/// Largest cache of cpu0 from sysfs (`32768K` → bytes).
+pub fn last_level_cache_bytes() -> Option<u64> {
+    let dir = std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?;
+    dir.flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("size")).ok())
+        .filter_map(|s| parse_cache_size(s.trim()))
+        .max()
+}
+
+fn parse_cache_size(s: &str) -> Option<u64> {
+    let (num, mult) = match s.chars().last()? {
+        'K' => (&s[..s.len() - 1], 1024),
+        'M' => (&s[..s.len() - 1], 1024 * 1024),
+        _ => (s, 1),
+    };
+    num.parse::<u64>().ok().map(|n| n * mult)
 }
 
 impl Bandwidth {
@@ -74,6 +96,7 @@ pub fn measure() -> Bandwidth {
         read_all_bytes_per_s: best(threads_all),
         threads_all,
         buffer_bytes: BUFFER_BYTES,
+        last_level_cache_bytes: last_level_cache_bytes(),
     }
 }
 
@@ -93,6 +116,14 @@ mod tests {
         // Lanes hold 1, 2, 3, 4; xor-folded that is 4; then the tail 5 + 6 + 7.
         assert_eq!(read_sum(&v), 4 + 5 + 6 + 7);
         assert_eq!(read_sum(&[]), 0);
+    }
+
+    #[test]
+    fn cache_sizes_parse() {
+        assert_eq!(parse_cache_size("32768K"), Some(32 << 20));
+        assert_eq!(parse_cache_size("1M"), Some(1 << 20));
+        assert_eq!(parse_cache_size("512"), Some(512));
+        assert_eq!(parse_cache_size("x"), None);
     }
 
     #[test]

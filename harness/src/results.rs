@@ -123,6 +123,10 @@ pub struct Roofline {
     pub ceiling_tok_s: f64,
     /// Measured decode tokens/s ÷ ceiling.
     pub fraction: f64,
+    /// The weights read per token fit within twice the last-level cache: the DRAM ceiling
+    /// does not bound this point, and exceeding it is not suspect.
+    #[serde(default)]
+    pub cache_resident: bool,
 }
 
 fn power_not_recorded() -> crate::collect::PowerMetrics {

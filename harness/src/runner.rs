@@ -215,7 +215,10 @@ fn apply_roofline(result: &mut crate::results::PointResult, bw: &crate::bandwidt
         return;
     };
     let fraction = tok_s / ceiling;
-    if fraction > ROOFLINE_SUSPECT_FRACTION {
+    let cache_resident = bw
+        .last_level_cache_bytes
+        .is_some_and(|llc| bytes <= 2 * llc);
+    if fraction > ROOFLINE_SUSPECT_FRACTION && !cache_resident {
         result.flags.push(format!(
             "suspect: decode {tok_s:.1} tok/s is {:.0}% of the bandwidth ceiling {ceiling:.1} tok/s ({:.1} GB/s ÷ {:.1} MB per token); was the model really read?",
             fraction * 100.0,
@@ -228,6 +231,7 @@ fn apply_roofline(result: &mut crate::results::PointResult, bw: &crate::bandwidt
         weight_bytes_per_token: bytes,
         ceiling_tok_s: ceiling,
         fraction,
+        cache_resident,
     });
 }
 

@@ -147,7 +147,9 @@ pub fn harness_gap_p50_ns(events: &[WorkerEvent]) -> Option<f64> {
                 last = None;
             }
             WorkerEvent::Prefill { t_ns, .. } => last = Some(*t_ns),
-            WorkerEvent::Token { t_ns, latency_ns, .. } if measured => {
+            WorkerEvent::Token {
+                t_ns, latency_ns, ..
+            } if measured => {
                 if let Some(prev) = last {
                     gaps.push(t_ns.saturating_sub(prev).saturating_sub(*latency_ns) as f64);
                 }

@@ -12,11 +12,17 @@ fn edgebench() -> Command {
 /// Synthesize a tiny model with the CLI; returns its path.
 fn synth(dir: &Path, quant: &str, format: &str) -> PathBuf {
     let out = edgebench()
-        .args(["model", "synth", "--preset", "tiny", "--quant", quant, "--format", format, "--out"])
+        .args([
+            "model", "synth", "--preset", "tiny", "--quant", quant, "--format", format, "--out",
+        ])
         .arg(dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = String::from_utf8(out.stdout).unwrap();
     PathBuf::from(line.split_whitespace().next().unwrap())
 }
@@ -33,7 +39,9 @@ fn run(dir: &Path, scenario: &str, envs: &[(&str, &str)]) -> serde_json::Value {
     std::fs::write(&path, scenario).unwrap();
     let out = dir.join("out");
     let mut cmd = edgebench();
-    cmd.args(["run", "--no-calibration", "-q", "--out"]).arg(&out).arg(&path);
+    cmd.args(["run", "--no-calibration", "-q", "--out"])
+        .arg(&out)
+        .arg(&path);
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -69,7 +77,11 @@ fn truncated_gguf_fails_its_point_only() {
     let p = points(&run(tmp.path(), &scenario, &[]));
     assert_eq!(p[0].0, "failed");
     assert_eq!(p[0].1, "invalid_model");
-    assert!(p[0].2.contains("cut.gguf") && p[0].2.contains("truncated"), "{}", p[0].2);
+    assert!(
+        p[0].2.contains("cut.gguf") && p[0].2.contains("truncated"),
+        "{}",
+        p[0].2
+    );
     assert_eq!(p[1].0, "ok", "{:?}", p[1]);
 }
 
@@ -80,7 +92,11 @@ fn truncated_onnx_and_unknown_op_fail_their_points_only() {
     let tmp = tempfile::tempdir().unwrap();
     let good = synth(tmp.path(), "f32", "onnx");
     let cut = truncated_copy(&good, "cut.onnx");
-    let vi = |n: &str| ValueInfo { name: n.into(), elem_type: DataType::Float, dims: vec![Dim::Fixed(1)] };
+    let vi = |n: &str| ValueInfo {
+        name: n.into(),
+        elem_type: DataType::Float,
+        dims: vec![Dim::Fixed(1)],
+    };
     let model = Model {
         ir_version: 8,
         opsets: vec![(String::new(), 18), ("com.example".into(), 1)],
@@ -112,9 +128,19 @@ fn truncated_onnx_and_unknown_op_fail_their_points_only() {
         good.display()
     );
     let p = points(&run(tmp.path(), &scenario, &[]));
-    assert_eq!((p[0].0.as_str(), p[0].1.as_str()), ("failed", "invalid_model"), "{:?}", p[0]);
+    assert_eq!(
+        (p[0].0.as_str(), p[0].1.as_str()),
+        ("failed", "invalid_model"),
+        "{:?}",
+        p[0]
+    );
     assert!(p[0].2.contains("cut.onnx"), "{}", p[0].2);
-    assert_eq!((p[1].0.as_str(), p[1].1.as_str()), ("failed", "unsupported"), "{:?}", p[1]);
+    assert_eq!(
+        (p[1].0.as_str(), p[1].1.as_str()),
+        ("failed", "unsupported"),
+        "{:?}",
+        p[1]
+    );
     assert!(p[1].2.contains("Frobnicate"), "{}", p[1].2);
     assert_eq!(p[2].0, "ok", "{:?}", p[2]);
 }
@@ -128,10 +154,18 @@ fn missing_onnxruntime_library_fails_ort_points_with_the_fix() {
     let r = run(
         tmp.path(),
         scenario,
-        &[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so"), ("EDGEBENCH_MODEL_DIR", models.to_str().unwrap())],
+        &[
+            ("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so"),
+            ("EDGEBENCH_MODEL_DIR", models.to_str().unwrap()),
+        ],
     );
     let p = points(&r);
-    let labels: Vec<&str> = r["points"].as_array().unwrap().iter().map(|p| p["label"]["backend"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = r["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["label"]["backend"].as_str().unwrap())
+        .collect();
     let ort = labels.iter().position(|b| *b == "ort").unwrap();
     let reference = labels.iter().position(|b| *b == "reference").unwrap();
     assert_eq!(p[ort].1, "unavailable", "{:?}", p[ort]);

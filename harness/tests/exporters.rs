@@ -114,6 +114,7 @@ fn fixed_report() -> Report {
             weight_bytes_per_token: 25_000_000,
             ceiling_tok_s: 800.0,
             fraction: 444.4 / 800.0,
+            cache_resident: false,
         }),
     };
     let failed = PointResult::without_measurements(

@@ -34,10 +34,16 @@ fn row(p: &PointResult) -> String {
     let budget = lat
         .and_then(|s| s.within_budget_fraction)
         .map_or_else(|| "n/a".into(), |f| format!("{:.0}%", f * 100.0));
-    let roof = p
-        .roofline
-        .as_ref()
-        .map_or_else(|| "n/a".into(), |r| format!("{:.0}%", r.fraction * 100.0));
+    let roof = p.roofline.as_ref().map_or_else(
+        || "n/a".into(),
+        |r| {
+            format!(
+                "{:.0}%{}",
+                r.fraction * 100.0,
+                if r.cache_resident { " (LLC)" } else { "" }
+            )
+        },
+    );
     let measured = p.power.measured();
     let watts = measured
         .and_then(|m| m.phases.get(crate::collect::energy::DECODE))
@@ -164,7 +170,7 @@ pub fn render(r: &Report) -> String {
         Some(b) => {
             let _ = writeln!(
                 s,
-                "- Memory read bandwidth: {:.1} GB/s on 1 thread, {:.1} GB/s on {} threads. \"of roofline\" is decode tok/s ÷ (bandwidth ÷ weight bytes read per token).",
+                "- Memory read bandwidth: {:.1} GB/s on 1 thread, {:.1} GB/s on {} threads. \"of roofline\" is decode tok/s ÷ (bandwidth ÷ weight bytes read per token); \"(LLC)\" marks models whose per-token weights fit in twice the last-level cache, which the DRAM ceiling does not bound.",
                 b.read_1t_bytes_per_s / 1e9,
                 b.read_all_bytes_per_s / 1e9,
                 b.threads_all

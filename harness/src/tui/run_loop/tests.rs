@@ -104,15 +104,21 @@ fn keys_reach_the_runner_and_quit_waits_for_it() {
     );
     assert_eq!(r.unwrap(), "stopped cleanly");
     let seen: Vec<Control> = seen_rx.try_iter().collect();
-    assert_eq!(
-        seen,
-        [
-            Control::SkipCurrent,
-            Control::Continue,
-            Control::Stop,
-            Control::Abort
-        ]
+    // Under load the runner thread may not poll between two keys, so it can miss a state; what
+    // it sees must still be in key order (a skip cleared back to Continue once read, Stop kept
+    // until Abort replaces it) and must end with Abort.
+    let order = [
+        Control::SkipCurrent,
+        Control::Continue,
+        Control::Stop,
+        Control::Abort,
+    ];
+    let mut rest = order.iter();
+    assert!(
+        seen.iter().all(|c| rest.any(|o| o == c)),
+        "out of order: {seen:?}"
     );
+    assert_eq!(seen.last(), Some(&Control::Abort), "{seen:?}");
 }
 
 #[test]

@@ -3,22 +3,44 @@
 //! integer block dot products are exact.
 
 use super::Kernels;
-use crate::quant::{f16, q4_0, q8_0, BlockQ8, QK};
+use crate::quant::{f16, q4_0, q4_k, q5_0, q6_k, q8_0, q8_k, BlockQ8, BlockQ8K, QK, QK_K};
+use crate::quant::kquant::scale_min_k4;
 
 pub static KERNELS: Kernels = Kernels {
     name: "scalar",
     dot_f32,
-    dot_f32_bytes,
-    dot_f16,
-    dot_q8_0,
-    dot_q4_0,
+    dot_f32_bytes: |w, x, out| batched(x, out, |x| dot_f32_bytes(w, x)),
+    dot_f16: |w, x, out| batched(x, out, |x| dot_f16(w, x)),
+    dot_q8_0: |w, a, out| batched(a, out, |a| dot_q8_0(w, a)),
+    dot_q4_0: |w, a, out| batched(a, out, |a| dot_q4_0(w, a)),
+    dot_q5_0: |w, a, out| batched(a, out, |a| dot_q5_0(w, a)),
+    dot_q4_k: |w, a, out| batched(a, out, |a| dot_q4_k(w, a)),
+    dot_q6_k: |w, a, out| batched(a, out, |a| dot_q6_k(w, a)),
     quantize_q8_0: q8_0::quantize_row,
+    quantize_q8_k: q8_k::quantize_row,
     rmsnorm,
     softmax,
     rope,
     silu_mul,
     axpy,
 };
+
+/// `out[t] = f(rows[t])` for `out.len()` equal rows stored back to back in `rows`.
+#[inline]
+pub fn batched<A>(rows: &[A], out: &mut [f32], f: impl Fn(&[A]) -> f32) {
+    if out.is_empty() {
+        return;
+    }
+    assert_eq!(rows.len() % out.len(), 0, "activation rows of unequal length");
+    let per = rows.len() / out.len();
+    if per == 0 {
+        out.iter_mut().for_each(|o| *o = f(&rows[..0]));
+        return;
+    }
+    for (o, r) in out.iter_mut().zip(rows.chunks_exact(per)) {
+        *o = f(r);
+    }
+}
 
 const LANES: usize = 8;
 
@@ -123,6 +145,82 @@ pub fn dot_q4_0(w: &[u8], a: &[BlockQ8]) -> f32 {
             .map(|(&w, &a)| i32::from(w) * i32::from(a))
             .sum();
         sum += s as f32 * (d * ab.d);
+    }
+    sum
+}
+
+pub fn dot_q5_0(w: &[u8], a: &[BlockQ8]) -> f32 {
+    assert_eq!(
+        w.len(),
+        a.len() * q5_0::BLOCK_BYTES,
+        "dot_q5_0: lengths differ"
+    );
+    let mut sum = 0f32;
+    for (b, ab) in w.chunks_exact(q5_0::BLOCK_BYTES).zip(a) {
+        let d = f16::to_f32(u16::from_le_bytes([b[0], b[1]]));
+        let s: i32 = q5_0::unpack(b)
+            .iter()
+            .zip(&ab.qs)
+            .map(|(&w, &a)| i32::from(w) * i32::from(a))
+            .sum();
+        sum += s as f32 * (d * ab.d);
+    }
+    sum
+}
+
+/// Exact integer dot of `n` unsigned weight values with `n` activation quants.
+#[inline]
+fn idot_u8(w: impl Iterator<Item = u8>, a: &[i8]) -> i32 {
+    w.zip(a).map(|(w, &a)| i32::from(w) * i32::from(a)).sum()
+}
+
+pub fn dot_q4_k(w: &[u8], a: &[BlockQ8K]) -> f32 {
+    assert_eq!(
+        w.len(),
+        a.len() * q4_k::BLOCK_BYTES,
+        "dot_q4_k: lengths differ"
+    );
+    let mut sum = 0f32;
+    for (b, ab) in w.chunks_exact(q4_k::BLOCK_BYTES).zip(a) {
+        let d = f16::to_f32(u16::from_le_bytes([b[0], b[1]])) * ab.d;
+        let dmin = f16::to_f32(u16::from_le_bytes([b[2], b[3]])) * ab.d;
+        let (sc, q) = (&b[4..16], &b[16..]);
+        let (mut isum, mut msum) = (0i32, 0i32);
+        for c in 0..QK_K / 64 {
+            let (s1, m1) = scale_min_k4(2 * c, sc);
+            let (s2, m2) = scale_min_k4(2 * c + 1, sc);
+            let qc = &q[32 * c..32 * c + 32];
+            let lo = idot_u8(qc.iter().map(|&v| v & 0x0f), &ab.qs[64 * c..64 * c + 32]);
+            let hi = idot_u8(qc.iter().map(|&v| v >> 4), &ab.qs[64 * c + 32..64 * c + 64]);
+            isum += i32::from(s1) * lo + i32::from(s2) * hi;
+            let bs = |j: usize| i32::from(ab.bsums[2 * j]) + i32::from(ab.bsums[2 * j + 1]);
+            msum += i32::from(m1) * bs(2 * c) + i32::from(m2) * bs(2 * c + 1);
+        }
+        sum += d * isum as f32 - dmin * msum as f32;
+    }
+    sum
+}
+
+pub fn dot_q6_k(w: &[u8], a: &[BlockQ8K]) -> f32 {
+    assert_eq!(
+        w.len(),
+        a.len() * q6_k::BLOCK_BYTES,
+        "dot_q6_k: lengths differ"
+    );
+    let mut sum = 0f32;
+    for (b, ab) in w.chunks_exact(q6_k::BLOCK_BYTES).zip(a) {
+        let d = f16::to_f32(u16::from_le_bytes([b[208], b[209]])) * ab.d;
+        let q = q6_k::unpack(b);
+        let mut isum = 0i32;
+        for g in 0..QK_K / 16 {
+            let s: i32 = q[16 * g..16 * g + 16]
+                .iter()
+                .zip(&ab.qs[16 * g..16 * g + 16])
+                .map(|(&w, &a)| i32::from(w) * i32::from(a))
+                .sum();
+            isum += i32::from(b[192 + g] as i8) * s;
+        }
+        sum += d * isum as f32;
     }
     sum
 }

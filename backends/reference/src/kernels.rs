@@ -12,10 +12,10 @@
 //! and step-wise decoding agree bit for bit.
 
 #[cfg(target_arch = "x86_64")]
-pub mod avx2;
+mod avx2;
 mod matmul;
 #[cfg(target_arch = "aarch64")]
-pub mod neon;
+mod neon;
 mod pool;
 pub mod scalar;
 
@@ -27,13 +27,25 @@ use crate::quant::{BlockQ8, BlockQ8K};
 /// Environment variable that forces a kernel set.
 pub const ENV_VAR: &str = "EDGEBENCH_KERNELS";
 
-/// One weight row (raw GGUF bytes) against `out.len()` activation rows stored back to back:
-/// `out[t] = w · x[t]`. For F32/F16 weights the activations are f32 rows of the row length.
-pub type DotFloat = fn(w: &[u8], x: &[f32], out: &mut [f32]);
+/// `rows` weight rows (raw GGUF bytes, back to back) against `n = out.len() / rows`
+/// activation rows (back to back): `out[t * rows + r] = w[r] · x[t]`. For F32/F16 weights the
+/// activations are f32 rows of the row length.
+pub type DotFloat = fn(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]);
 /// As [`DotFloat`] with activations quantized to Q8_0 blocks (Q8_0, Q4_0, Q5_0 weights).
-pub type DotQ8 = fn(w: &[u8], a: &[BlockQ8], out: &mut [f32]);
+pub type DotQ8 = fn(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]);
 /// As [`DotFloat`] with activations quantized to Q8_K blocks (Q4_K, Q6_K weights).
-pub type DotQ8K = fn(w: &[u8], a: &[BlockQ8K], out: &mut [f32]);
+pub type DotQ8K = fn(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]);
+/// Attention of one query head over `len` cached positions (see [`Kernels::attend`]).
+pub type Attend = fn(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    stride: usize,
+    len: usize,
+    scale: f32,
+    scores: &mut [f32],
+    out: &mut [f32],
+);
 
 /// One kernel set.
 #[derive(Debug)]
@@ -71,6 +83,10 @@ pub struct Kernels {
     pub silu_mul: fn(gate: &mut [f32], up: &[f32]),
     /// `y += a * x`.
     pub axpy: fn(y: &mut [f32], a: f32, x: &[f32]),
+    /// One query head `q` (length `hd`) over cached keys/values `k[j*stride..][..hd]`,
+    /// `v[j*stride..][..hd]` for `j < len`: `out = Σ_j softmax_j(scale · q·k_j) · v_j`.
+    /// `scores` is scratch of at least `len` floats.
+    pub attend: Attend,
 }
 
 impl Kernels {
@@ -90,14 +106,16 @@ impl Kernels {
 }
 
 /// A batched weight dot ([`DotFloat`], [`DotQ8`], [`DotQ8K`]) with a single activation row.
-pub fn dot1<A>(f: fn(&[u8], &[A], &mut [f32]), w: &[u8], a: &[A]) -> f32 {
+pub fn dot1<A>(f: fn(&[u8], usize, &[A], &mut [f32]), w: &[u8], a: &[A]) -> f32 {
     let mut out = [0f32];
-    f(w, a, &mut out);
+    f(w, 1, a, &mut out);
     out[0]
 }
 
-/// Every kernel set compiled into this build, by name (best last).
-pub const SETS: &[&Kernels] = &[
+/// Every kernel set compiled into this build (best last). Private: a SIMD table may only be
+/// handed out after its CPU features were detected ([`sets`], [`select_named`]), which is
+/// what makes calling its `#[target_feature]` functions sound.
+const COMPILED: &[&Kernels] = &[
     &scalar::KERNELS,
     #[cfg(target_arch = "x86_64")]
     &avx2::KERNELS,
@@ -123,12 +141,14 @@ pub fn select() -> Result<&'static Kernels, UnknownKernelSet> {
     select_named(std::env::var(ENV_VAR).ok().as_deref())
 }
 
-/// Names of the sets compiled in that this CPU can run.
+/// The sets compiled in that this CPU can run (scalar first, best last).
+pub fn sets() -> Vec<&'static Kernels> {
+    COMPILED.iter().copied().filter(|k| k.supported()).collect()
+}
+
+/// Names of [`sets`].
 pub fn available() -> Vec<&'static str> {
-    SETS.iter()
-        .filter(|k| k.supported())
-        .map(|k| k.name)
-        .collect()
+    sets().iter().map(|k| k.name).collect()
 }
 
 /// [`select`] with the variable's value passed in (`None` or `auto` = best available).
@@ -140,7 +160,7 @@ pub fn select_named(name: Option<&str>) -> Result<&'static Kernels, UnknownKerne
     };
     match name.map(str::trim) {
         None | Some("") | Some("auto") => Ok(select_auto()),
-        Some(n) => match SETS.iter().copied().find(|k| k.name == n) {
+        Some(n) => match COMPILED.iter().copied().find(|k| k.name == n) {
             Some(k) if k.supported() => Ok(k),
             Some(_) => Err(err(n, "needs CPU features this machine lacks")),
             None if ["avx2", "neon", "neon-dotprod"].contains(&n) => Err(err(
@@ -152,13 +172,9 @@ pub fn select_named(name: Option<&str>) -> Result<&'static Kernels, UnknownKerne
     }
 }
 
-/// Best set for this CPU: the last entry of [`SETS`] whose features are detected.
+/// Best set for this CPU: the last compiled set whose features are detected.
 pub fn select_auto() -> &'static Kernels {
-    SETS.iter()
-        .rev()
-        .copied()
-        .find(|k| k.supported())
-        .unwrap_or(&scalar::KERNELS)
+    sets().last().copied().unwrap_or(&scalar::KERNELS)
 }
 
 #[cfg(test)]

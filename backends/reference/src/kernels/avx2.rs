@@ -8,9 +8,9 @@
 //! (prefill); every output goes through the same operations in the same order whatever the
 //! batch, so batched and single-row results are identical.
 //!
-//! `unsafe` here: calling `#[target_feature]` functions (sound because the table is only
-//! reachable through [`checked`] guards that panic unless [`detected`]) and unaligned loads
-//! from slices whose length is asserted first.
+//! `unsafe` here: calling `#[target_feature]` functions (sound because the table is private
+//! to `kernels`, which hands it out only when [`detected`] is true) and unaligned loads and
+//! stores on slices whose length is asserted first.
 
 use super::{scalar, Kernels};
 use crate::quant::{q4_0, q4_k, q5_0, q6_k, q8_0, BlockQ8, BlockQ8K, QK};
@@ -23,34 +23,27 @@ pub fn detected() -> bool {
         && is_x86_feature_detected!("f16c")
 }
 
-#[inline]
-fn checked() {
-    assert!(
-        detected(),
-        "the avx2 kernel set was called on a CPU without AVX2/FMA/F16C"
-    );
-}
-
 macro_rules! guarded {
     ($f:ident, ($($a:ident: $t:ty),*) $(-> $r:ty)?) => {
         |$($a: $t),*| $(-> $r)? {
-            checked();
-            // SAFETY: `checked` verified that this CPU has AVX2, FMA and F16C.
+            debug_assert!(detected());
+            // SAFETY: this table is private to `kernels`, which hands it out only after
+            // `detected()` confirmed AVX2, FMA and F16C (`kernels::sets`, `select_named`).
             unsafe { $f($($a),*) }
         }
     };
 }
 
-pub static KERNELS: Kernels = Kernels {
+pub(super) static KERNELS: Kernels = Kernels {
     name: "avx2",
     dot_f32: guarded!(dot_f32, (a: &[f32], b: &[f32]) -> f32),
-    dot_f32_bytes: guarded!(dot_f32_bytes, (w: &[u8], x: &[f32], out: &mut [f32])),
-    dot_f16: guarded!(dot_f16, (w: &[u8], x: &[f32], out: &mut [f32])),
-    dot_q8_0: guarded!(dot_q8_0, (w: &[u8], a: &[BlockQ8], out: &mut [f32])),
-    dot_q4_0: guarded!(dot_q4_0, (w: &[u8], a: &[BlockQ8], out: &mut [f32])),
-    dot_q5_0: guarded!(dot_q5_0, (w: &[u8], a: &[BlockQ8], out: &mut [f32])),
-    dot_q4_k: guarded!(dot_q4_k, (w: &[u8], a: &[BlockQ8K], out: &mut [f32])),
-    dot_q6_k: guarded!(dot_q6_k, (w: &[u8], a: &[BlockQ8K], out: &mut [f32])),
+    dot_f32_bytes: guarded!(dot_f32_bytes, (w: &[u8], rows: usize, x: &[f32], out: &mut [f32])),
+    dot_f16: guarded!(dot_f16, (w: &[u8], rows: usize, x: &[f32], out: &mut [f32])),
+    dot_q8_0: guarded!(dot_q8_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
+    dot_q4_0: guarded!(dot_q4_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
+    dot_q5_0: guarded!(dot_q5_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
+    dot_q4_k: guarded!(dot_q4_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
+    dot_q6_k: guarded!(dot_q6_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     quantize_q8_0: guarded!(quantize_q8_0, (x: &[f32], out: &mut [BlockQ8])),
     quantize_q8_k: scalar::KERNELS.quantize_q8_k,
     rmsnorm: guarded!(rmsnorm, (out: &mut [f32], x: &[f32], w: &[f32], eps: f32)),
@@ -58,6 +51,7 @@ pub static KERNELS: Kernels = Kernels {
     rope: scalar::KERNELS.rope,
     silu_mul: guarded!(silu_mul, (gate: &mut [f32], up: &[f32])),
     axpy: guarded!(axpy, (y: &mut [f32], a: f32, x: &[f32])),
+    attend: guarded!(attend, (q: &[f32], k: &[f32], v: &[f32], stride: usize, len: usize, scale: f32, scores: &mut [f32], out: &mut [f32])),
 };
 
 // ---------------------------------------------------------------- loads and reductions
@@ -179,18 +173,26 @@ fn bytes_from_bits_32(bits: u32) -> __m256i {
 
 // ---------------------------------------------------------------- Q8_0-activation dots
 
-/// Splits `out` into groups of 4 then single rows and calls `rows::<R>(t)` for each group.
+/// For each weight row `r` of `w` (`rows` rows back to back), calls
+/// `f::<R>(w_r, a, per, t, out, o)` for groups of R = 4, then 1, activation rows starting at
+/// `t`, where output `(t + i, r)` lives at `out[(t + i) * rows + r]` (`o` = that index at i = 0).
 macro_rules! batch4 {
-    ($out:expr, $rows:ident, $($arg:expr),*) => {{
-        let n = $out.len();
-        let mut t = 0;
-        while t + 4 <= n {
-            $rows::<4>($($arg,)* t, $out);
-            t += 4;
+    ($f:ident, $w:expr, $rows:expr, $a:expr, $out:expr, $bb:expr) => {{
+        let (rb, n, per) = scalar::batch_shape($w, $rows, $a, $out);
+        if n > 0 {
+            assert_eq!(rb, per * $bb, "dot: weight row and activation row lengths differ");
         }
-        while t < n {
-            $rows::<1>($($arg,)* t, $out);
-            t += 1;
+        for r in 0..$rows {
+            let wr = &$w[r * rb..(r + 1) * rb];
+            let mut t = 0;
+            while t + 4 <= n {
+                $f::<4>(wr, $a, per, t, $out, $rows, r);
+                t += 4;
+            }
+            while t < n {
+                $f::<1>(wr, $a, per, t, $out, $rows, r);
+                t += 1;
+            }
         }
     }};
 }
@@ -198,15 +200,18 @@ macro_rules! batch4 {
 /// Shared body of the Q8_0/Q4_0/Q5_0 dots: `unpack(block)` gives the 32 signed weights.
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
+#[allow(clippy::too_many_arguments)]
 fn q8_rows<const R: usize>(
-    w: &[u8],
     bb: usize,
     unpack: impl Fn(&[u8]) -> __m256i,
+    w: &[u8],
     a: &[BlockQ8],
+    nb: usize,
     t: usize,
     out: &mut [f32],
+    stride: usize,
+    r0: usize,
 ) {
-    let nb = w.len() / bb;
     let mut acc = [_mm256_setzero_ps(); R];
     for (i, b) in w.chunks_exact(bb).enumerate() {
         let dw = f16_at(b);
@@ -218,49 +223,63 @@ fn q8_rows<const R: usize>(
         }
     }
     for (r, acc) in acc.into_iter().enumerate() {
-        out[t + r] = hsum(acc);
+        out[(t + r) * stride + r0] = hsum(acc);
     }
 }
 
+#[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_q8_0(w: &[u8], a: &[BlockQ8], out: &mut [f32]) {
-    assert_eq!(w.len() * out.len(), a.len() * q8_0::BLOCK_BYTES, "dot_q8_0: lengths");
+#[allow(clippy::too_many_arguments)]
+fn q8_0_rows<const R: usize>(w: &[u8], a: &[BlockQ8], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
     let unpack = |b: &[u8]| load_u8x32(&b[2..]);
-    let bb = q8_0::BLOCK_BYTES;
-    batch4!(out, q8_rows, w, bb, unpack, a);
+    q8_rows::<R>(q8_0::BLOCK_BYTES, unpack, w, a, nb, t, out, stride, r0);
 }
 
+#[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_q4_0(w: &[u8], a: &[BlockQ8], out: &mut [f32]) {
-    assert_eq!(w.len() * out.len(), a.len() * q4_0::BLOCK_BYTES, "dot_q4_0: lengths");
-    // SAFETY (of the closure's body): only AVX2 operations, called from this AVX2 function.
+#[allow(clippy::too_many_arguments)]
+fn q4_0_rows<const R: usize>(w: &[u8], a: &[BlockQ8], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
     let unpack = |b: &[u8]| _mm256_sub_epi8(nibbles32(&b[2..]), _mm256_set1_epi8(8));
-    let bb = q4_0::BLOCK_BYTES;
-    batch4!(out, q8_rows, w, bb, unpack, a);
+    q8_rows::<R>(q4_0::BLOCK_BYTES, unpack, w, a, nb, t, out, stride, r0);
 }
 
+#[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_q5_0(w: &[u8], a: &[BlockQ8], out: &mut [f32]) {
-    assert_eq!(w.len() * out.len(), a.len() * q5_0::BLOCK_BYTES, "dot_q5_0: lengths");
+#[allow(clippy::too_many_arguments)]
+fn q5_0_rows<const R: usize>(w: &[u8], a: &[BlockQ8], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
     let unpack = |b: &[u8]| {
         // (nibble | bit5 << 4) - 16 == nibble | (bit5 ? 0 : 0xF0) as a signed byte.
         let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
         let hi = _mm256_andnot_si256(bytes_from_bits_32(qh), _mm256_set1_epi8(0xf0u8 as i8));
         _mm256_or_si256(nibbles32(&b[6..]), hi)
     };
-    let bb = q5_0::BLOCK_BYTES;
-    batch4!(out, q8_rows, w, bb, unpack, a);
+    q8_rows::<R>(q5_0::BLOCK_BYTES, unpack, w, a, nb, t, out, stride, r0);
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dot_q8_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
+    batch4!(q8_0_rows, w, rows, a, out, q8_0::BLOCK_BYTES);
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dot_q4_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
+    batch4!(q4_0_rows, w, rows, a, out, q4_0::BLOCK_BYTES);
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dot_q5_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
+    batch4!(q5_0_rows, w, rows, a, out, q5_0::BLOCK_BYTES);
 }
 
 // ---------------------------------------------------------------- K-quant dots
 
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn q4k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], t: usize, out: &mut [f32]) {
+#[allow(clippy::too_many_arguments)]
+fn q4k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
     const KMASK1: u32 = 0x3f3f_3f3f;
     const KMASK2: u32 = 0x0f0f_0f0f;
     const KMASK3: u32 = 0x0303_0303;
-    let nb = w.len() / q4_k::BLOCK_BYTES;
     let m4 = _mm256_set1_epi8(0x0f);
     let mut acc = [_mm256_setzero_ps(); R];
     let mut accm = [_mm_setzero_ps(); R];
@@ -309,7 +328,7 @@ fn q4k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], t: usize, out: &mut [f32])
         }
     }
     for r in 0..R {
-        out[t + r] = hsum(acc[r]) + hsum128(accm[r]);
+        out[(t + r) * stride + r0] = hsum(acc[r]) + hsum128(accm[r]);
     }
 }
 
@@ -321,15 +340,14 @@ fn bytemuck_i16(s: &[i16; 16]) -> &[i8] {
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_q4_k(w: &[u8], a: &[BlockQ8K], out: &mut [f32]) {
-    assert_eq!(w.len() * out.len(), a.len() * q4_k::BLOCK_BYTES, "dot_q4_k: lengths");
-    batch4!(out, q4k_rows, w, a);
+fn dot_q4_k(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
+    batch4!(q4k_rows, w, rows, a, out, q4_k::BLOCK_BYTES);
 }
 
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn q6k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], t: usize, out: &mut [f32]) {
-    let nb = w.len() / q6_k::BLOCK_BYTES;
+#[allow(clippy::too_many_arguments)]
+fn q6k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
     let (m4, m2, m32s) = (
         _mm256_set1_epi8(0x0f),
         _mm256_set1_epi8(3),
@@ -379,14 +397,13 @@ fn q6k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], t: usize, out: &mut [f32])
         }
     }
     for r in 0..R {
-        out[t + r] = hsum(acc[r]);
+        out[(t + r) * stride + r0] = hsum(acc[r]);
     }
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_q6_k(w: &[u8], a: &[BlockQ8K], out: &mut [f32]) {
-    assert_eq!(w.len() * out.len(), a.len() * q6_k::BLOCK_BYTES, "dot_q6_k: lengths");
-    batch4!(out, q6k_rows, w, a);
+fn dot_q6_k(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
+    batch4!(q6k_rows, w, rows, a, out, q6_k::BLOCK_BYTES);
 }
 
 // ---------------------------------------------------------------- float dots
@@ -395,6 +412,7 @@ fn dot_q6_k(w: &[u8], a: &[BlockQ8K], out: &mut [f32]) {
 /// `load_w(i)` loads weights `i..i+8`; `w_at(i)` reads one.
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
+#[allow(clippy::too_many_arguments)]
 fn fdot_rows<const R: usize>(
     n: usize,
     load_w: impl Fn(usize) -> __m256,
@@ -402,6 +420,8 @@ fn fdot_rows<const R: usize>(
     x: &[f32],
     t: usize,
     out: &mut [f32],
+    stride: usize,
+    r0: usize,
 ) {
     let mut acc = [[_mm256_setzero_ps(); 4]; R];
     let mut i = 0;
@@ -428,56 +448,52 @@ fn fdot_rows<const R: usize>(
         for j in i..n {
             tail += w_at(j) * x[(t + r) * n + j];
         }
-        out[t + r] = hsum(s) + tail;
+        out[(t + r) * stride + r0] = hsum(s) + tail;
     }
-}
-
-macro_rules! batch2 {
-    ($out:expr, $body:expr) => {{
-        let n = $out.len();
-        let mut t = 0;
-        while t + 2 <= n {
-            $body(t, 2);
-            t += 2;
-        }
-        if t < n {
-            $body(t, 1);
-        }
-    }};
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "dot_f32: lengths differ");
     let mut out = [0f32];
-    fdot_rows::<1>(a.len(), |i| load_f32x8(&a[i..]), |i| a[i], b, 0, &mut out);
+    fdot_rows::<1>(a.len(), |i| load_f32x8(&a[i..]), |i| a[i], b, 0, &mut out, 1, 0);
     out[0]
 }
 
+/// Float weight rows against activation rows, two activation rows at a time.
+macro_rules! float_dot {
+    ($w:expr, $rows:expr, $x:expr, $out:expr, $esize:expr, |$wr:ident, $i:ident| $load:expr, $at:expr) => {{
+        let (rb, n, per) = scalar::batch_shape($w, $rows, $x, $out);
+        let cols = rb / $esize;
+        if n > 0 {
+            assert_eq!(cols, per, "dot: weight row and activation row lengths differ");
+        }
+        for r in 0..$rows {
+            let $wr = &$w[r * rb..(r + 1) * rb];
+            let lw = |$i: usize| $load;
+            let wa = |$i: usize| $at;
+            let mut t = 0;
+            while t + 2 <= n {
+                fdot_rows::<2>(cols, &lw, &wa, $x, t, $out, $rows, r);
+                t += 2;
+            }
+            if t < n {
+                fdot_rows::<1>(cols, &lw, &wa, $x, t, $out, $rows, r);
+            }
+        }
+    }};
+}
+
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_f32_bytes(w: &[u8], x: &[f32], out: &mut [f32]) {
-    let n = w.len() / 4;
-    assert_eq!(x.len(), n * out.len(), "dot_f32_bytes: lengths");
-    let lw = |i: usize| load_f32x8_bytes(&w[4 * i..]);
-    let wa = |i: usize| f32::from_le_bytes([w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]]);
-    batch2!(out, |t, r| if r == 2 {
-        fdot_rows::<2>(n, lw, wa, x, t, out)
-    } else {
-        fdot_rows::<1>(n, lw, wa, x, t, out)
+fn dot_f32_bytes(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]) {
+    float_dot!(w, rows, x, out, 4, |wr, i| load_f32x8_bytes(&wr[4 * i..]), {
+        f32::from_le_bytes([wr[4 * i], wr[4 * i + 1], wr[4 * i + 2], wr[4 * i + 3]])
     });
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_f16(w: &[u8], x: &[f32], out: &mut [f32]) {
-    let n = w.len() / 2;
-    assert_eq!(x.len(), n * out.len(), "dot_f16: lengths");
-    let lw = |i: usize| load_f16x8(&w[2 * i..]);
-    let wa = |i: usize| f16_at(&w[2 * i..]);
-    batch2!(out, |t, r| if r == 2 {
-        fdot_rows::<2>(n, lw, wa, x, t, out)
-    } else {
-        fdot_rows::<1>(n, lw, wa, x, t, out)
-    });
+fn dot_f16(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]) {
+    float_dot!(w, rows, x, out, 2, |wr, i| load_f16x8(&wr[2 * i..]), f16_at(&wr[2 * i..]));
 }
 
 // ---------------------------------------------------------------- activations, elementwise
@@ -594,4 +610,59 @@ fn silu_mul(gate: &mut [f32], up: &[f32]) {
         store_f32x8(&mut gate[i..], v);
     }
     scalar::silu_mul(&mut gate[n8..], &up[n8..]);
+}
+
+/// Attention of one head: scores by 8-lane dots, softmax with [`exp8`], and the weighted sum
+/// of values accumulated in registers (head sizes that are multiples of 8, up to 256; others
+/// take the scalar path).
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn attend(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    stride: usize,
+    len: usize,
+    scale: f32,
+    scores: &mut [f32],
+    out: &mut [f32],
+) {
+    let hd = q.len();
+    if hd % 8 != 0 || hd > 256 || len == 0 {
+        return scalar::attend(q, k, v, stride, len, scale, scores, out);
+    }
+    assert!(out.len() == hd && scores.len() >= len);
+    assert!(k.len() >= (len - 1) * stride + hd && v.len() >= (len - 1) * stride + hd);
+    let scores = &mut scores[..len];
+    let mut max = f32::NEG_INFINITY;
+    for (j, sc) in scores.iter_mut().enumerate() {
+        *sc = dot_f32(q, &k[j * stride..j * stride + hd]) * scale;
+        max = max.max(*sc);
+    }
+    let n8 = len / 8 * 8;
+    let mv = _mm256_set1_ps(max);
+    let mut sumv = _mm256_setzero_ps();
+    for i in (0..n8).step_by(8) {
+        let e = exp8(_mm256_sub_ps(load_f32x8(&scores[i..]), mv));
+        sumv = _mm256_add_ps(sumv, e);
+        store_f32x8(&mut scores[i..], e);
+    }
+    let mut sum = hsum(sumv);
+    for sc in &mut scores[n8..] {
+        *sc = (*sc - max).exp();
+        sum += *sc;
+    }
+    let inv = 1.0 / sum;
+    let mut acc = [_mm256_setzero_ps(); 32];
+    let nv = hd / 8;
+    for (j, &s) in scores.iter().enumerate() {
+        let sv = _mm256_set1_ps(s * inv);
+        let vr = &v[j * stride..j * stride + hd];
+        for (u, a) in acc[..nv].iter_mut().enumerate() {
+            *a = _mm256_fmadd_ps(sv, load_f32x8(&vr[8 * u..]), *a);
+        }
+    }
+    for (u, a) in acc[..nv].iter().enumerate() {
+        store_f32x8(&mut out[8 * u..], *a);
+    }
 }

@@ -154,45 +154,55 @@ pub fn matmul_many(
     let mats: Vec<MatRef<'_>> = tasks.iter().map(|t| t.w).collect();
     let next = AtomicUsize::new(0);
 
+    // One kernel call: `rows` weight rows from `r0` against activation rows `t0..t0 + tn`.
+    let call = |w: &MatRef<'_>, r0: usize, rows: usize, t0: usize, tn: usize, o: &mut [f32]| {
+        let rb = w.row_bytes();
+        let wr = &w.data[r0 * rb..(r0 + rows) * rb];
+        let (per8, perk) = (cols / QK, cols / QK_K);
+        let xs = || &x[t0 * cols..(t0 + tn) * cols];
+        let a8 = || &q8[t0 * per8..(t0 + tn) * per8];
+        let ak = || &q8k[t0 * perk..(t0 + tn) * perk];
+        match w.ggml_type {
+            GgmlType::F32 => (k.dot_f32_bytes)(wr, rows, xs(), o),
+            GgmlType::F16 => (k.dot_f16)(wr, rows, xs(), o),
+            GgmlType::Q8_0 => (k.dot_q8_0)(wr, rows, a8(), o),
+            GgmlType::Q4_0 => (k.dot_q4_0)(wr, rows, a8(), o),
+            GgmlType::Q5_0 => (k.dot_q5_0)(wr, rows, a8(), o),
+            GgmlType::Q4K => (k.dot_q4_k)(wr, rows, ak(), o),
+            GgmlType::Q6K => (k.dot_q6_k)(wr, rows, ak(), o),
+            other => panic!("matmul: weight type {other} has no kernel"),
+        }
+    };
     let work = |_tid: usize| {
-        let mut tmp = [0f32; T_BLOCK];
+        let mut tmp = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(&(ti, r0, r1)) = items.get(i) else { break };
             let (w, out) = (&mats[ti], outs[ti]);
-            let rb = w.row_bytes();
-            for r in r0..r1 {
-                let wr = &w.data[r * rb..(r + 1) * rb];
-                let mut t0 = 0;
-                while t0 < n {
-                    let tn = T_BLOCK.min(n - t0);
-                    let o = &mut tmp[..tn];
-                    match w.ggml_type {
-                        GgmlType::F32 => (k.dot_f32_bytes)(wr, &x[t0 * cols..(t0 + tn) * cols], o),
-                        GgmlType::F16 => (k.dot_f16)(wr, &x[t0 * cols..(t0 + tn) * cols], o),
-                        ty => {
-                            let (per8, perk) = (cols / QK, cols / QK_K);
-                            let a8 = || &q8[t0 * per8..(t0 + tn) * per8];
-                            let ak = || &q8k[t0 * perk..(t0 + tn) * perk];
-                            match ty {
-                                GgmlType::Q8_0 => (k.dot_q8_0)(wr, a8(), o),
-                                GgmlType::Q4_0 => (k.dot_q4_0)(wr, a8(), o),
-                                GgmlType::Q5_0 => (k.dot_q5_0)(wr, a8(), o),
-                                GgmlType::Q4K => (k.dot_q4_k)(wr, ak(), o),
-                                GgmlType::Q6K => (k.dot_q6_k)(wr, ak(), o),
-                                other => panic!("matmul: weight type {other} has no kernel"),
-                            }
-                        }
-                    }
-                    for (j, &v) in o.iter().enumerate() {
-                        let idx = (t0 + j) * w.rows + r;
+            let rows = r1 - r0;
+            if n == 1 {
+                assert!(r1 <= out.1);
+                // SAFETY: rows r0..r1 of the single output row belong to this chunk alone, are
+                // in bounds (checked above), and the buffer outlives the call.
+                let o = unsafe { std::slice::from_raw_parts_mut(out.0.add(r0), rows) };
+                call(w, r0, rows, 0, 1, o);
+                continue;
+            }
+            let mut t0 = 0;
+            while t0 < n {
+                let tn = T_BLOCK.min(n - t0);
+                tmp.resize(tn * rows, 0f32);
+                call(w, r0, rows, t0, tn, &mut tmp);
+                for t in 0..tn {
+                    for r in 0..rows {
+                        let idx = (t0 + t) * w.rows + r0 + r;
                         assert!(idx < out.1);
-                        // SAFETY: idx is in bounds (checked above) and element (t0 + j, r)
+                        // SAFETY: idx is in bounds (checked above) and element (t0 + t, r0 + r)
                         // belongs to this chunk alone; the buffer outlives the call.
-                        unsafe { *out.0.add(idx) = v };
+                        unsafe { *out.0.add(idx) = tmp[t * rows + r] };
                     }
-                    t0 += tn;
                 }
+                t0 += tn;
             }
         }
     };

@@ -9,13 +9,13 @@ use crate::quant::kquant::scale_min_k4;
 pub static KERNELS: Kernels = Kernels {
     name: "scalar",
     dot_f32,
-    dot_f32_bytes: |w, x, out| batched(x, out, |x| dot_f32_bytes(w, x)),
-    dot_f16: |w, x, out| batched(x, out, |x| dot_f16(w, x)),
-    dot_q8_0: |w, a, out| batched(a, out, |a| dot_q8_0(w, a)),
-    dot_q4_0: |w, a, out| batched(a, out, |a| dot_q4_0(w, a)),
-    dot_q5_0: |w, a, out| batched(a, out, |a| dot_q5_0(w, a)),
-    dot_q4_k: |w, a, out| batched(a, out, |a| dot_q4_k(w, a)),
-    dot_q6_k: |w, a, out| batched(a, out, |a| dot_q6_k(w, a)),
+    dot_f32_bytes: |w, rows, x, out| batched(w, rows, x, out, dot_f32_bytes),
+    dot_f16: |w, rows, x, out| batched(w, rows, x, out, dot_f16),
+    dot_q8_0: |w, rows, a, out| batched(w, rows, a, out, dot_q8_0),
+    dot_q4_0: |w, rows, a, out| batched(w, rows, a, out, dot_q4_0),
+    dot_q5_0: |w, rows, a, out| batched(w, rows, a, out, dot_q5_0),
+    dot_q4_k: |w, rows, a, out| batched(w, rows, a, out, dot_q4_k),
+    dot_q6_k: |w, rows, a, out| batched(w, rows, a, out, dot_q6_k),
     quantize_q8_0: q8_0::quantize_row,
     quantize_q8_k: q8_k::quantize_row,
     rmsnorm,
@@ -23,22 +23,56 @@ pub static KERNELS: Kernels = Kernels {
     rope,
     silu_mul,
     axpy,
+    attend,
 };
 
-/// `out[t] = f(rows[t])` for `out.len()` equal rows stored back to back in `rows`.
+/// Lengths of a batched dot call: `(row bytes, n, activation elements per row)`.
+/// Panics when they do not divide evenly (a programming error).
+pub fn batch_shape<A>(w: &[u8], rows: usize, a: &[A], out: &[f32]) -> (usize, usize, usize) {
+    if rows == 0 || out.is_empty() {
+        return (0, 0, 0);
+    }
+    let n = out.len() / rows;
+    assert_eq!(n * rows, out.len(), "dot: output length is not rows × n");
+    let rb = w.len() / rows;
+    assert_eq!(rb * rows, w.len(), "dot: weight bytes are not rows × row bytes");
+    let per = a.len() / n;
+    assert_eq!(per * n, a.len(), "dot: activations are not n equal rows");
+    (rb, n, per)
+}
+
+/// `out[t * rows + r] = f(w[r], a[t])` (see [`super::DotQ8`]).
 #[inline]
-pub fn batched<A>(rows: &[A], out: &mut [f32], f: impl Fn(&[A]) -> f32) {
-    if out.is_empty() {
-        return;
+pub fn batched<A>(w: &[u8], rows: usize, a: &[A], out: &mut [f32], f: fn(&[u8], &[A]) -> f32) {
+    let (rb, n, per) = batch_shape(w, rows, a, out);
+    for t in 0..n {
+        for r in 0..rows {
+            out[t * rows + r] = f(&w[r * rb..(r + 1) * rb], &a[t * per..(t + 1) * per]);
+        }
     }
-    assert_eq!(rows.len() % out.len(), 0, "activation rows of unequal length");
-    let per = rows.len() / out.len();
-    if per == 0 {
-        out.iter_mut().for_each(|o| *o = f(&rows[..0]));
-        return;
+}
+
+/// See [`super::Kernels::attend`].
+#[allow(clippy::too_many_arguments)]
+pub fn attend(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    stride: usize,
+    len: usize,
+    scale: f32,
+    scores: &mut [f32],
+    out: &mut [f32],
+) {
+    let hd = q.len();
+    let scores = &mut scores[..len];
+    for (j, sc) in scores.iter_mut().enumerate() {
+        *sc = dot_f32(q, &k[j * stride..j * stride + hd]) * scale;
     }
-    for (o, r) in out.iter_mut().zip(rows.chunks_exact(per)) {
-        *o = f(r);
+    softmax(scores);
+    out.fill(0.0);
+    for (j, &w) in scores.iter().enumerate() {
+        axpy(out, w, &v[j * stride..j * stride + hd]);
     }
 }
 

@@ -140,24 +140,16 @@ impl<'m> LlamaSession<'m> {
         }
 
         let att = sized(&mut s.att, n * qd);
-        att.fill(0.0);
         let scale = 1.0 / (hd as f32).sqrt();
+        let (kc, vc) = (&self.k_cache[cache_base..], &self.v_cache[cache_base..]);
         for t in 0..n {
             let len = self.pos + t + 1; // causal: positions 0..=p
             let scores = sized(&mut s.scores, len);
             for h in 0..hp.n_head {
                 let kvh = h / hp.group();
                 let qh = &q[t * qd + h * hd..t * qd + (h + 1) * hd];
-                for (j, sc) in scores.iter_mut().enumerate() {
-                    let at = cache_base + j * kvd + kvh * hd;
-                    *sc = (k.dot_f32)(qh, &self.k_cache[at..at + hd]) * scale;
-                }
-                (k.softmax)(scores);
                 let out = &mut att[t * qd + h * hd..t * qd + (h + 1) * hd];
-                for (j, &w) in scores.iter().enumerate() {
-                    let at = cache_base + j * kvd + kvh * hd;
-                    (k.axpy)(out, w, &self.v_cache[at..at + hd]);
-                }
+                (k.attend)(qh, &kc[kvh * hd..], &vc[kvh * hd..], kvd, len, scale, scores, out);
             }
         }
         let proj = sized(&mut s.proj, n * e);

@@ -3,8 +3,11 @@
 //! Integer block dot products follow ggml's AVX2 code (`ggml_vec_dot_*` in
 //! `ggml-cpu/arch/x86/quants.c`): unpack 32 weights to signed bytes, multiply with the Q8
 //! activation bytes by `maddubs` (after moving the weight signs onto the activations), widen
-//! with `madd`, convert to f32 and accumulate `d_w·d_a·sum` with FMA into 8 lanes, reduced
-//! once per row. Each weight block is unpacked once and used for up to four activation rows
+//! with `madd`, convert to f32 and accumulate `d_w·d_a·sum` into 8 lanes, reduced once per
+//! row. Unlike ggml, the accumulation is a multiply then an add (no FMA), and every float sum
+//! follows the canonical lane order of the scalar set (`scalar::reduce8`), so this set
+//! computes *exactly* what the scalar oracle computes: a quantized model's activations never
+//! land on the other side of a rounding boundary because of the kernel set. Each weight block is unpacked once and used for up to four activation rows
 //! (prefill); every output goes through the same operations in the same order whatever the
 //! batch, so batched and single-row results are identical.
 //!
@@ -49,7 +52,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     rmsnorm: guarded!(rmsnorm, (out: &mut [f32], x: &[f32], w: &[f32], eps: f32)),
     softmax: scalar::KERNELS.softmax,
     rope: scalar::KERNELS.rope,
-    silu_mul: guarded!(silu_mul, (gate: &mut [f32], up: &[f32])),
+    silu_mul: scalar::KERNELS.silu_mul,
     axpy: guarded!(axpy, (y: &mut [f32], a: f32, x: &[f32])),
     attend: guarded!(attend, (q: &[f32], k: &[f32], v: &[f32], stride: usize, len: usize, scale: f32, scores: &mut [f32], out: &mut [f32])),
 };
@@ -219,7 +222,7 @@ fn q8_rows<const R: usize>(
         for (r, acc) in acc.iter_mut().enumerate() {
             let ab = &a[(t + r) * nb + i];
             let q = mul_sum_i8_pairs(qx, load_i8x32(&ab.qs));
-            *acc = _mm256_fmadd_ps(_mm256_set1_ps(dw * ab.d), q, *acc);
+            *acc = _mm256_add_ps(*acc, _mm256_mul_ps(_mm256_set1_ps(dw * ab.d), q));
         }
     }
     for (r, acc) in acc.into_iter().enumerate() {
@@ -315,7 +318,7 @@ fn q4k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: 
             let bs = load_i8x32(bytemuck_i16(&ab.bsums));
             let q8s = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256::<1>(bs));
             let prod = _mm_madd_epi16(mins, q8s);
-            accm[r] = _mm_fmadd_ps(_mm_set1_ps(-(dmin * ab.d)), _mm_cvtepi32_ps(prod), accm[r]);
+            accm[r] = _mm_add_ps(accm[r], _mm_mul_ps(_mm_set1_ps(-(dmin * ab.d)), _mm_cvtepi32_ps(prod)));
             let mut sumi = _mm256_setzero_si256();
             for j in 0..4 {
                 let q8l = load_i8x32(&ab.qs[64 * j..]);
@@ -324,7 +327,7 @@ fn q4k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: 
                 let ph = _mm256_madd_epi16(sh[j], _mm256_maddubs_epi16(qh[j], q8h));
                 sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
             }
-            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(sumi), acc[r]);
+            acc[r] = _mm256_add_ps(acc[r], _mm256_mul_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(sumi)));
         }
     }
     for r in 0..R {
@@ -393,7 +396,7 @@ fn q6k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: 
                 );
                 sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(sc[g], p));
             }
-            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(sumi), acc[r]);
+            acc[r] = _mm256_add_ps(acc[r], _mm256_mul_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(sumi)));
         }
     }
     for r in 0..R {
@@ -430,7 +433,7 @@ fn fdot_rows<const R: usize>(
             let wv = load_w(i + 8 * u);
             for (r, acc) in acc.iter_mut().enumerate() {
                 let xv = load_f32x8(&x[(t + r) * n + i + 8 * u..]);
-                acc[u] = _mm256_fmadd_ps(wv, xv, acc[u]);
+                acc[u] = _mm256_add_ps(acc[u], _mm256_mul_ps(wv, xv));
             }
         }
         i += 32;
@@ -438,7 +441,7 @@ fn fdot_rows<const R: usize>(
     while i + 8 <= n {
         let wv = load_w(i);
         for (r, acc) in acc.iter_mut().enumerate() {
-            acc[0] = _mm256_fmadd_ps(wv, load_f32x8(&x[(t + r) * n + i..]), acc[0]);
+            acc[0] = _mm256_add_ps(acc[0], _mm256_mul_ps(wv, load_f32x8(&x[(t + r) * n + i..])));
         }
         i += 8;
     }
@@ -563,7 +566,7 @@ fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
     let av = _mm256_set1_ps(a);
     let n8 = x.len() / 8 * 8;
     for i in (0..n8).step_by(8) {
-        let v = _mm256_fmadd_ps(av, load_f32x8(&x[i..]), load_f32x8(&y[i..]));
+        let v = _mm256_add_ps(load_f32x8(&y[i..]), _mm256_mul_ps(av, load_f32x8(&x[i..])));
         store_f32x8(&mut y[i..], v);
     }
     for i in n8..x.len() {
@@ -571,50 +574,9 @@ fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
     }
 }
 
-/// `e^x` for 8 lanes: Cephes-style range reduction `x = k·ln2 + r` and a degree-6
-/// polynomial (relative error ≈ 2e-7 on the range that matters here); inputs are clamped
-/// to [-87.3, 88.7] so the result stays finite (0 and +inf limits handled by the caller).
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c")]
-fn exp8(x: __m256) -> __m256 {
-    let x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3)), _mm256_set1_ps(88.7));
-    let k = _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm256_mul_ps(
-        x,
-        _mm256_set1_ps(std::f32::consts::LOG2_E),
-    ));
-    // r = x - k·ln2 in two steps (ln2 split into a high part exact in f32 and a low part).
-    let r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693_359_4), x);
-    let r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.121_944_4e-4), r);
-    let mut p = _mm256_set1_ps(1.987_569_1e-4);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.398_199_9e-3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.333_452e-3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.166_579_6e-2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.666_666_5e-1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0)));
-    // 2^k by building the exponent bits.
-    let ki = _mm256_cvtps_epi32(k);
-    let pow2 = _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_add_epi32(ki, _mm256_set1_epi32(127))));
-    _mm256_mul_ps(p, pow2)
-}
-
-#[target_feature(enable = "avx2,fma,f16c")]
-fn silu_mul(gate: &mut [f32], up: &[f32]) {
-    assert_eq!(gate.len(), up.len(), "silu_mul: lengths");
-    let n8 = gate.len() / 8 * 8;
-    let one = _mm256_set1_ps(1.0);
-    for i in (0..n8).step_by(8) {
-        let g = load_f32x8(&gate[i..]);
-        let e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), g));
-        let v = _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), load_f32x8(&up[i..]));
-        store_f32x8(&mut gate[i..], v);
-    }
-    scalar::silu_mul(&mut gate[n8..], &up[n8..]);
-}
-
-/// Attention of one head: scores by 8-lane dots, softmax with [`exp8`], and the weighted sum
-/// of values accumulated in registers (head sizes that are multiples of 8, up to 256; others
-/// take the scalar path).
+/// Attention of one head: scores by the canonical dot, the scalar softmax, and the weighted
+/// sum of values accumulated in registers (head sizes that are multiples of 8, up to 256;
+/// others take the scalar path). Bit-identical to `scalar::attend`.
 #[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx2,fma,f16c")]
 fn attend(
@@ -634,32 +596,17 @@ fn attend(
     assert!(out.len() == hd && scores.len() >= len);
     assert!(k.len() >= (len - 1) * stride + hd && v.len() >= (len - 1) * stride + hd);
     let scores = &mut scores[..len];
-    let mut max = f32::NEG_INFINITY;
     for (j, sc) in scores.iter_mut().enumerate() {
         *sc = dot_f32(q, &k[j * stride..j * stride + hd]) * scale;
-        max = max.max(*sc);
     }
-    let n8 = len / 8 * 8;
-    let mv = _mm256_set1_ps(max);
-    let mut sumv = _mm256_setzero_ps();
-    for i in (0..n8).step_by(8) {
-        let e = exp8(_mm256_sub_ps(load_f32x8(&scores[i..]), mv));
-        sumv = _mm256_add_ps(sumv, e);
-        store_f32x8(&mut scores[i..], e);
-    }
-    let mut sum = hsum(sumv);
-    for sc in &mut scores[n8..] {
-        *sc = (*sc - max).exp();
-        sum += *sc;
-    }
-    let inv = 1.0 / sum;
+    scalar::softmax(scores);
     let mut acc = [_mm256_setzero_ps(); 32];
     let nv = hd / 8;
     for (j, &s) in scores.iter().enumerate() {
-        let sv = _mm256_set1_ps(s * inv);
+        let sv = _mm256_set1_ps(s);
         let vr = &v[j * stride..j * stride + hd];
         for (u, a) in acc[..nv].iter_mut().enumerate() {
-            *a = _mm256_fmadd_ps(sv, load_f32x8(&vr[8 * u..]), *a);
+            *a = _mm256_add_ps(*a, _mm256_mul_ps(sv, load_f32x8(&vr[8 * u..])));
         }
     }
     for (u, a) in acc[..nv].iter().enumerate() {

@@ -180,12 +180,23 @@ fn bytes_from_bits_32(bits: u32) -> __m256i {
 /// `f::<R>(w_r, a, per, t, out, o)` for groups of R = 4, then 1, activation rows starting at
 /// `t`, where output `(t + i, r)` lives at `out[(t + i) * rows + r]` (`o` = that index at i = 0).
 macro_rules! batch4 {
-    ($f:ident, $w:expr, $rows:expr, $a:expr, $out:expr, $bb:expr) => {{
+    ($f:ident, $w:expr, $rows:expr, $a:expr, $out:expr, $bb:expr) => {
+        batch4!($f, $w, $rows, $a, $out, $bb, |_r0: usize, _o: &mut [f32]| false)
+    };
+    ($f:ident, $w:expr, $rows:expr, $a:expr, $out:expr, $bb:expr, $w4:expr) => {{
         let (rb, n, per) = scalar::batch_shape($w, $rows, $a, $out);
         if n > 0 {
             assert_eq!(rb, per * $bb, "dot: weight row and activation row lengths differ");
         }
-        for r in 0..$rows {
+        // Decode: four weight rows at a time against the one activation row (`$w4(r0)`
+        // computes rows r0..r0 + 4 and returns true, or declines).
+        let mut r_start = 0;
+        if n == 1 {
+            while r_start + 4 <= $rows && $w4(r_start, &mut *$out) {
+                r_start += 4;
+            }
+        }
+        for r in r_start..$rows {
             let wr = &$w[r * rb..(r + 1) * rb];
             let mut t = 0;
             while t + 4 <= n {
@@ -230,48 +241,124 @@ fn q8_rows<const R: usize>(
     }
 }
 
+/// Four weight rows (`w` holds them back to back, `rb` bytes each) against one activation row:
+/// per output the same operations as `q8_rows::<1>`, with the activation block loaded once,
+/// four independent accumulation chains, and the four reductions done together (each is
+/// still `(s0 + s2) + (s1 + s3)` of its own lanes, so results are bit-identical).
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn q8_w4(bb: usize, unpack: impl Fn(&[u8]) -> __m256i, w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
+    let mut acc = [_mm256_setzero_ps(); 4];
+    let rows = [&w[..rb], &w[rb..2 * rb], &w[2 * rb..3 * rb], &w[3 * rb..4 * rb]];
+    for (i, ab) in a.iter().enumerate() {
+        let qa = load_i8x32(&ab.qs);
+        for (acc, wr) in acc.iter_mut().zip(rows) {
+            let b = &wr[i * bb..(i + 1) * bb];
+            let q = mul_sum_i8_pairs(unpack(b), qa);
+            *acc = _mm256_add_ps(*acc, _mm256_mul_ps(_mm256_set1_ps(f16_at(b) * ab.d), q));
+        }
+    }
+    store4(out, hsum4x(acc));
+}
+
+/// `[reduce8(a0), reduce8(a1), reduce8(a2), reduce8(a3)]` in one vector.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn hsum4x(a: [__m256; 4]) -> __m128 {
+    let s: [__m128; 4] = a.map(|v| _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v)));
+    // t01 = [s0_0 + s0_2, s0_1 + s0_3, s1_0 + s1_2, s1_1 + s1_3]
+    let t01 = _mm_add_ps(
+        _mm_shuffle_ps::<0b01_00_01_00>(s[0], s[1]),
+        _mm_shuffle_ps::<0b11_10_11_10>(s[0], s[1]),
+    );
+    let t23 = _mm_add_ps(
+        _mm_shuffle_ps::<0b01_00_01_00>(s[2], s[3]),
+        _mm_shuffle_ps::<0b11_10_11_10>(s[2], s[3]),
+    );
+    _mm_hadd_ps(t01, t23)
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn store4(out: &mut [f32], v: __m128) {
+    assert!(out.len() >= 4);
+    // SAFETY: at least 4 writable floats (asserted).
+    unsafe { _mm_storeu_ps(out.as_mut_ptr(), v) }
+}
+
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[allow(clippy::too_many_arguments)]
 fn q8_0_rows<const R: usize>(w: &[u8], a: &[BlockQ8], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
-    let unpack = |b: &[u8]| load_u8x32(&b[2..]);
-    q8_rows::<R>(q8_0::BLOCK_BYTES, unpack, w, a, nb, t, out, stride, r0);
+    q8_rows::<R>(q8_0::BLOCK_BYTES, |b: &[u8]| q8_0_unpack(b), w, a, nb, t, out, stride, r0);
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn q8_0_unpack(b: &[u8]) -> __m256i {
+    load_u8x32(&b[2..])
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn q4_0_unpack(b: &[u8]) -> __m256i {
+    _mm256_sub_epi8(nibbles32(&b[2..]), _mm256_set1_epi8(8))
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn q5_0_unpack(b: &[u8]) -> __m256i {
+    // (nibble | bit5 << 4) - 16 == nibble | (bit5 ? 0 : 0xF0) as a signed byte.
+    let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
+    let hi = _mm256_andnot_si256(bytes_from_bits_32(qh), _mm256_set1_epi8(0xf0u8 as i8));
+    _mm256_or_si256(nibbles32(&b[6..]), hi)
 }
 
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[allow(clippy::too_many_arguments)]
 fn q4_0_rows<const R: usize>(w: &[u8], a: &[BlockQ8], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
-    let unpack = |b: &[u8]| _mm256_sub_epi8(nibbles32(&b[2..]), _mm256_set1_epi8(8));
-    q8_rows::<R>(q4_0::BLOCK_BYTES, unpack, w, a, nb, t, out, stride, r0);
+    q8_rows::<R>(q4_0::BLOCK_BYTES, |b: &[u8]| q4_0_unpack(b), w, a, nb, t, out, stride, r0);
 }
 
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[allow(clippy::too_many_arguments)]
 fn q5_0_rows<const R: usize>(w: &[u8], a: &[BlockQ8], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
-    let unpack = |b: &[u8]| {
-        // (nibble | bit5 << 4) - 16 == nibble | (bit5 ? 0 : 0xF0) as a signed byte.
-        let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
-        let hi = _mm256_andnot_si256(bytes_from_bits_32(qh), _mm256_set1_epi8(0xf0u8 as i8));
-        _mm256_or_si256(nibbles32(&b[6..]), hi)
-    };
-    q8_rows::<R>(q5_0::BLOCK_BYTES, unpack, w, a, nb, t, out, stride, r0);
+    q8_rows::<R>(q5_0::BLOCK_BYTES, |b: &[u8]| q5_0_unpack(b), w, a, nb, t, out, stride, r0);
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn dot_q8_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
-    batch4!(q8_0_rows, w, rows, a, out, q8_0::BLOCK_BYTES);
+    let rb = if rows > 0 { w.len() / rows } else { 0 };
+    let w4 = |r0: usize, out: &mut [f32]| {
+        let unpack = |b: &[u8]| q8_0_unpack(b);
+        q8_w4(q8_0::BLOCK_BYTES, unpack, &w[r0 * rb..(r0 + 4) * rb], rb, a, &mut out[r0..r0 + 4]);
+        true
+    };
+    batch4!(q8_0_rows, w, rows, a, out, q8_0::BLOCK_BYTES, w4);
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn dot_q4_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
-    batch4!(q4_0_rows, w, rows, a, out, q4_0::BLOCK_BYTES);
+    let rb = if rows > 0 { w.len() / rows } else { 0 };
+    let w4 = |r0: usize, out: &mut [f32]| {
+        let unpack = |b: &[u8]| q4_0_unpack(b);
+        q8_w4(q4_0::BLOCK_BYTES, unpack, &w[r0 * rb..(r0 + 4) * rb], rb, a, &mut out[r0..r0 + 4]);
+        true
+    };
+    batch4!(q4_0_rows, w, rows, a, out, q4_0::BLOCK_BYTES, w4);
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn dot_q5_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
-    batch4!(q5_0_rows, w, rows, a, out, q5_0::BLOCK_BYTES);
+    let rb = if rows > 0 { w.len() / rows } else { 0 };
+    let w4 = |r0: usize, out: &mut [f32]| {
+        let unpack = |b: &[u8]| q5_0_unpack(b);
+        q8_w4(q5_0::BLOCK_BYTES, unpack, &w[r0 * rb..(r0 + 4) * rb], rb, a, &mut out[r0..r0 + 4]);
+        true
+    };
+    batch4!(q5_0_rows, w, rows, a, out, q5_0::BLOCK_BYTES, w4);
 }
 
 // ---------------------------------------------------------------- K-quant dots

@@ -261,6 +261,35 @@ fn q8_w4(bb: usize, unpack: impl Fn(&[u8]) -> __m256i, w: &[u8], rb: usize, a: &
     store4(out, hsum4x(acc));
 }
 
+/// Q4_0 special case of [`q8_w4`]: with unsigned nibbles `q`, `Σ(q−8)·a = Σq·a − 8·Σa` per
+/// lane; `Σa` per lane is computed once per activation block for the four rows, and `q·a`
+/// needs no sign juggling (`maddubs` takes the unsigned operand first). Exact integers, so
+/// the lanes equal those of `q8_rows` bit for bit.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn q4_0_w4(w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
+    let bb = q4_0::BLOCK_BYTES;
+    let ones8 = _mm256_set1_epi8(1);
+    let ones16 = _mm256_set1_epi16(1);
+    let m4 = _mm256_set1_epi8(0x0f);
+    let shifts = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
+    let mut acc = [_mm256_setzero_ps(); 4];
+    let rows = [&w[..rb], &w[rb..2 * rb], &w[2 * rb..3 * rb], &w[3 * rb..4 * rb]];
+    for (i, ab) in a.iter().enumerate() {
+        let qa = load_i8x32(&ab.qs);
+        let asum8 = _mm256_slli_epi32::<3>(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qa), ones16));
+        for (acc, wr) in acc.iter_mut().zip(rows) {
+            let b = &wr[i * bb..(i + 1) * bb];
+            let lo = load_u8x16(&b[2..]);
+            let q = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set_m128i(lo, lo), shifts), m4);
+            let lanes = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(q, qa), ones16), asum8);
+            let d = _mm256_set1_ps(f16_at(b) * ab.d);
+            *acc = _mm256_add_ps(*acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(lanes)));
+        }
+    }
+    store4(out, hsum4x(acc));
+}
+
 /// `[reduce8(a0), reduce8(a1), reduce8(a2), reduce8(a3)]` in one vector.
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
@@ -343,8 +372,7 @@ fn dot_q8_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
 fn dot_q4_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
     let rb = if rows > 0 { w.len() / rows } else { 0 };
     let w4 = |r0: usize, out: &mut [f32]| {
-        let unpack = |b: &[u8]| q4_0_unpack(b);
-        q8_w4(q4_0::BLOCK_BYTES, unpack, &w[r0 * rb..(r0 + 4) * rb], rb, a, &mut out[r0..r0 + 4]);
+        q4_0_w4(&w[r0 * rb..(r0 + 4) * rb], rb, a, &mut out[r0..r0 + 4]);
         true
     };
     batch4!(q4_0_rows, w, rows, a, out, q4_0::BLOCK_BYTES, w4);

@@ -1,8 +1,8 @@
 //! Compute kernels behind a table of function pointers chosen once at load time.
 //!
 //! [`scalar::KERNELS`] is always compiled and is the oracle every faster set is tested
-//! against. `avx2` (x86_64: AVX2 + FMA + F16C) and `neon` / `neon-dotprod` (aarch64) are
-//! picked by runtime feature detection in [`select_auto`]; [`select`] reads
+//! against. `avx2` (x86_64: AVX2 + FMA + F16C) and `neon` (aarch64) are picked by runtime
+//! feature detection in [`select_auto`]; [`select`] reads
 //! `EDGEBENCH_KERNELS` (`auto`, `scalar`, or a set name) and refuses a set this CPU cannot
 //! run. The chosen set's name goes into every report.
 //!
@@ -50,7 +50,7 @@ pub type Attend = fn(
 /// One kernel set.
 #[derive(Debug)]
 pub struct Kernels {
-    /// Set name written into reports (`scalar`, `avx2`, `neon`, `neon-dotprod`).
+    /// Set name written into reports (`scalar`, `avx2`, `neon`).
     pub name: &'static str,
     /// Dot product of two f32 slices of equal length (attention scores).
     pub dot_f32: fn(a: &[f32], b: &[f32]) -> f32,
@@ -98,8 +98,6 @@ impl Kernels {
             "avx2" => avx2::detected(),
             #[cfg(target_arch = "aarch64")]
             "neon" => neon::detected(),
-            #[cfg(target_arch = "aarch64")]
-            "neon-dotprod" => neon::detected_dotprod(),
             _ => false,
         }
     }
@@ -121,8 +119,6 @@ const COMPILED: &[&Kernels] = &[
     &avx2::KERNELS,
     #[cfg(target_arch = "aarch64")]
     &neon::KERNELS,
-    #[cfg(target_arch = "aarch64")]
-    &neon::KERNELS_DOTPROD,
 ];
 
 /// `EDGEBENCH_KERNELS` named a set that is not in this build or that this CPU cannot run.
@@ -163,7 +159,7 @@ pub fn select_named(name: Option<&str>) -> Result<&'static Kernels, UnknownKerne
         Some(n) => match COMPILED.iter().copied().find(|k| k.name == n) {
             Some(k) if k.supported() => Ok(k),
             Some(_) => Err(err(n, "needs CPU features this machine lacks")),
-            None if ["avx2", "neon", "neon-dotprod"].contains(&n) => Err(err(
+            None if ["avx2", "neon"].contains(&n) => Err(err(
                 n,
                 "is not compiled into this build (it is for another CPU architecture)",
             )),

@@ -248,14 +248,25 @@ fn q8_rows<const R: usize>(
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 fn q8_w4(bb: usize, unpack: impl Fn(&[u8]) -> __m256i, w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
+    assert!(rb == a.len() * bb && w.len() >= 4 * rb && bb >= 2, "q8_w4: lengths");
     let mut acc = [_mm256_setzero_ps(); 4];
-    let rows = [&w[..rb], &w[rb..2 * rb], &w[2 * rb..3 * rb], &w[3 * rb..4 * rb]];
+    let base = w.as_ptr();
     for (i, ab) in a.iter().enumerate() {
         let qa = load_i8x32(&ab.qs);
-        for (acc, wr) in acc.iter_mut().zip(rows) {
-            let b = &wr[i * bb..(i + 1) * bb];
-            let q = mul_sum_i8_pairs(unpack(b), qa);
-            *acc = _mm256_add_ps(*acc, _mm256_mul_ps(_mm256_set1_ps(f16_at(b) * ab.d), q));
+        // SAFETY: block i of row r is `bb` bytes at r·rb + i·bb, inside `w` (asserted).
+        let blk = |r: usize| unsafe { std::slice::from_raw_parts(base.add(r * rb + i * bb), bb) };
+        // The four rows' f16 scales at once (the same IEEE products `f16 · d_a` as one row).
+        let h = |r: usize| i16::from_le_bytes([blk(r)[0], blk(r)[1]]);
+        let d8 = _mm256_castps128_ps256(_mm_mul_ps(
+            _mm_cvtph_ps(_mm_setr_epi16(h(0), h(1), h(2), h(3), 0, 0, 0, 0)),
+            _mm_set1_ps(ab.d),
+        ));
+        for (r, acc) in acc.iter_mut().enumerate() {
+            // Prefetch the same spot of the next four rows (see `q4_0_w4`).
+            _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add((r + 4) * rb + i * bb).cast());
+            let q = mul_sum_i8_pairs(unpack(blk(r)), qa);
+            let d = _mm256_permutevar8x32_ps(d8, _mm256_set1_epi32(r as i32));
+            *acc = _mm256_add_ps(*acc, _mm256_mul_ps(d, q));
         }
     }
     store4(out, hsum4x(acc));
@@ -268,22 +279,40 @@ fn q8_w4(bb: usize, unpack: impl Fn(&[u8]) -> __m256i, w: &[u8], rb: usize, a: &
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 fn q4_0_w4(w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
-    let bb = q4_0::BLOCK_BYTES;
+    const BB: usize = q4_0::BLOCK_BYTES;
+    assert!(rb == a.len() * BB && w.len() >= 4 * rb, "q4_0_w4: lengths");
     let ones8 = _mm256_set1_epi8(1);
     let ones16 = _mm256_set1_epi16(1);
     let m4 = _mm256_set1_epi8(0x0f);
     let shifts = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
     let mut acc = [_mm256_setzero_ps(); 4];
-    let rows = [&w[..rb], &w[rb..2 * rb], &w[2 * rb..3 * rb], &w[3 * rb..4 * rb]];
+    let base = w.as_ptr();
     for (i, ab) in a.iter().enumerate() {
         let qa = load_i8x32(&ab.qs);
         let asum8 = _mm256_slli_epi32::<3>(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qa), ones16));
-        for (acc, wr) in acc.iter_mut().zip(rows) {
-            let b = &wr[i * bb..(i + 1) * bb];
-            let lo = load_u8x16(&b[2..]);
-            let q = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set_m128i(lo, lo), shifts), m4);
+        // SAFETY: block i of row r starts at r·rb + i·BB and has BB bytes; i < a.len() and
+        // r < 4, so every read below stays inside `w` (asserted above).
+        let blk = |r: usize| unsafe { base.add(r * rb + i * BB) };
+        // The four rows' f16 scales at once: one conversion, one multiply by d_a (the same
+        // IEEE products as the one-row path's scalar `f16 · d_a`).
+        // SAFETY: 2 readable bytes at the start of each block (see above).
+        let h = |r: usize| i16::from_le_bytes(unsafe { [*blk(r), *blk(r).add(1)] });
+        let d4 = _mm_mul_ps(
+            _mm_cvtph_ps(_mm_setr_epi16(h(0), h(1), h(2), h(3), 0, 0, 0, 0)),
+            _mm_set1_ps(ab.d),
+        );
+        let d8 = _mm256_castps128_ps256(d4);
+        for (r, acc) in acc.iter_mut().enumerate() {
+            // Prefetch the same spot of the next four rows (the caller's following group):
+            // short interleaved row streams train the hardware prefetcher poorly.
+            // (Prefetching never faults; `wrapping_add` keeps the pointer arithmetic defined
+            // even past the end of `w`.)
+            _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add((r + 4) * rb + i * BB).cast());
+            // SAFETY: the 16 nibble bytes follow the 2-byte scale inside the block.
+            let lo = unsafe { _mm256_broadcastsi128_si256(_mm_loadu_si128(blk(r).add(2).cast())) };
+            let q = _mm256_and_si256(_mm256_srlv_epi32(lo, shifts), m4);
             let lanes = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(q, qa), ones16), asum8);
-            let d = _mm256_set1_ps(f16_at(b) * ab.d);
+            let d = _mm256_permutevar8x32_ps(d8, _mm256_set1_epi32(r as i32));
             *acc = _mm256_add_ps(*acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(lanes)));
         }
     }

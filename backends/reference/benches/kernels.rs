@@ -43,15 +43,25 @@ fn product(k: &Kernels, ty: GgmlType, w: &[u8], rows: usize, x: &[f32], n: usize
         GgmlType::Q4K | GgmlType::Q6K => {
             let mut a = vec![BlockQ8K::default(); n * cols / QK_K];
             for t in 0..n {
-                (k.quantize_q8_k)(&x[t * cols..(t + 1) * cols], &mut a[t * cols / QK_K..(t + 1) * cols / QK_K]);
+                (k.quantize_q8_k)(
+                    &x[t * cols..(t + 1) * cols],
+                    &mut a[t * cols / QK_K..(t + 1) * cols / QK_K],
+                );
             }
-            let f = if ty == GgmlType::Q4K { k.dot_q4_k } else { k.dot_q6_k };
+            let f = if ty == GgmlType::Q4K {
+                k.dot_q4_k
+            } else {
+                k.dot_q6_k
+            };
             f(w, rows, &a, out)
         }
         _ => {
             let mut a = vec![BlockQ8::default(); n * cols / QK];
             for t in 0..n {
-                (k.quantize_q8_0)(&x[t * cols..(t + 1) * cols], &mut a[t * cols / QK..(t + 1) * cols / QK]);
+                (k.quantize_q8_0)(
+                    &x[t * cols..(t + 1) * cols],
+                    &mut a[t * cols / QK..(t + 1) * cols / QK],
+                );
             }
             let f = match ty {
                 GgmlType::Q8_0 => k.dot_q8_0,
@@ -129,7 +139,18 @@ fn small(c: &mut Criterion) {
     for k in kernels::sets() {
         let (mut sc, mut out) = (vec![0f32; len], vec![0f32; hd]);
         g.bench_function(k.name, |b| {
-            b.iter(|| (k.attend)(black_box(&q), &kc, &vc, stride, len, 0.125, &mut sc, &mut out))
+            b.iter(|| {
+                (k.attend)(
+                    black_box(&q),
+                    &kc,
+                    &vc,
+                    stride,
+                    len,
+                    0.125,
+                    &mut sc,
+                    &mut out,
+                )
+            })
         });
     }
     g.finish();

@@ -19,7 +19,9 @@ fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let path = args.first().ok_or("usage: bench_gguf MODEL [--threads N] [--prompt-ids ..] [--gen N] [--reps N] [--greedy K]")?;
+    let path = args.first().ok_or(
+        "usage: bench_gguf MODEL [--threads N] [--prompt-ids ..] [--gen N] [--reps N] [--greedy K]",
+    )?;
     let threads: usize = arg(&args, "--threads", 1);
     let gen: usize = arg(&args, "--gen", 128);
     let reps: usize = arg(&args, "--reps", 3);
@@ -39,9 +41,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let info = model.info();
     let prompt: Vec<u32> = if ids.is_empty() {
-        (0..64).map(|i| (i * 131 + 7) % info.vocab_size as u32).collect()
+        (0..64)
+            .map(|i| (i * 131 + 7) % info.vocab_size as u32)
+            .collect()
     } else {
-        ids.split(',').map(|v| v.trim().parse()).collect::<Result<_, _>>()?
+        ids.split(',')
+            .map(|v| v.trim().parse())
+            .collect::<Result<_, _>>()?
     };
     let (mut best_prefill, mut best_decode) = (f64::MAX, f64::MAX);
     for _ in 0..reps {

@@ -12,8 +12,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let preset: Preset = args.first().map_or("stories15m", String::as_str).parse()?;
     let dir = std::path::PathBuf::from(args.get(1).map_or("/tmp", String::as_str));
-    let threads: usize = std::env::var("THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
-    for q in [SynthQuant::F32, SynthQuant::Q8_0, SynthQuant::Q4_0, SynthQuant::Q4KM] {
+    let threads: usize = std::env::var("THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    for q in [
+        SynthQuant::F32,
+        SynthQuant::Q8_0,
+        SynthQuant::Q4_0,
+        SynthQuant::Q4KM,
+    ] {
         let path = dir.join(format!("{preset}-{q}.gguf"));
         let t = Instant::now();
         write_preset_gguf(preset, 42, q, &path)?;

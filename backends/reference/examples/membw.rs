@@ -18,7 +18,11 @@ fn sum(chunk: &[u64]) -> u64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let threads: usize = args.first().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let threads: usize = args
+        .first()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let mib: usize = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(1024);
     let words = mib * (1 << 20) / 8;
     let buf: Vec<u64> = (0..words as u64).collect();
@@ -29,7 +33,9 @@ fn main() {
         let t = Instant::now();
         let total: u64 = std::thread::scope(|s| {
             let hs: Vec<_> = buf.chunks(per).map(|c| s.spawn(move || sum(c))).collect();
-            hs.into_iter().map(|h| h.join().unwrap()).fold(0, u64::wrapping_add)
+            hs.into_iter()
+                .map(|h| h.join().unwrap())
+                .fold(0, u64::wrapping_add)
         });
         best = best.min(t.elapsed().as_secs_f64());
         check = check.wrapping_add(total);

@@ -76,7 +76,10 @@ impl Backend for ReferenceBackend {
             ("version".into(), env!("CARGO_PKG_VERSION").into()),
             ("kernels".into(), kernels),
             // Threads of the most recently loaded model (1 before any load).
-            ("threads".into(), LAST_THREADS.load(Ordering::Relaxed).to_string()),
+            (
+                "threads".into(),
+                LAST_THREADS.load(Ordering::Relaxed).to_string(),
+            ),
             ("kv_cache".into(), "f32".into()),
         ])
     }

@@ -71,8 +71,16 @@ fn quantized_dots_within_budgets() {
         let scale = naive_dot(&w, &w).sqrt() * naive_dot(&x, &x).sqrt();
         let mut a = vec![BlockQ8::default(); n / 32];
         (k.quantize_q8_0)(&x, &mut a);
-        let d8 = kernels::dot1(k.dot_q8_0, &quant::quantize(GgmlType::Q8_0, &w).unwrap(), &a);
-        let d4 = kernels::dot1(k.dot_q4_0, &quant::quantize(GgmlType::Q4_0, &w).unwrap(), &a);
+        let d8 = kernels::dot1(
+            k.dot_q8_0,
+            &quant::quantize(GgmlType::Q8_0, &w).unwrap(),
+            &a,
+        );
+        let d4 = kernels::dot1(
+            k.dot_q4_0,
+            &quant::quantize(GgmlType::Q4_0, &w).unwrap(),
+            &a,
+        );
         assert!(
             (d8 - exact).abs() / scale <= Q8_0_DOT_REL,
             "q8_0 dot {d8} vs {exact}"

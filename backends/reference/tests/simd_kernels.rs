@@ -286,7 +286,12 @@ fn q8_0_activation_rounding_ties_go_away_from_zero() {
     for k in kernels::sets() {
         let mut a = [BlockQ8::default()];
         (k.quantize_q8_0)(&x, &mut a);
-        assert_eq!(&a[0].qs[..9], &[127, 3, -3, 1, -1, 4, -127, 1, -2], "{}", k.name);
+        assert_eq!(
+            &a[0].qs[..9],
+            &[127, 3, -3, 1, -1, 4, -127, 1, -2],
+            "{}",
+            k.name
+        );
     }
 }
 
@@ -310,7 +315,11 @@ fn new_formats_round_trip_within_budgets() {
     for ty in [GgmlType::Q5_0, GgmlType::Q4K, GgmlType::Q6K] {
         let z = vec![0f32; 256];
         let mut back = vec![1f32; 256];
-        assert!(quant::dequantize(ty, &quant::quantize(ty, &z).unwrap(), &mut back));
+        assert!(quant::dequantize(
+            ty,
+            &quant::quantize(ty, &z).unwrap(),
+            &mut back
+        ));
         assert!(back.iter().all(|&v| v == 0.0), "{ty}: zeros");
     }
 }
@@ -327,16 +336,32 @@ fn new_format_dots_match_f32_within_budgets() {
             (k.quantize_q8_0)(&x, &mut a8);
             let mut ak = vec![BlockQ8K::default(); n / QK_K];
             (k.quantize_q8_k)(&x, &mut ak);
-            let d5 = dot1(k.dot_q5_0, &quant::quantize(GgmlType::Q5_0, &w).unwrap(), &a8);
-            let d4k = dot1(k.dot_q4_k, &quant::quantize(GgmlType::Q4K, &w).unwrap(), &ak);
-            let d6k = dot1(k.dot_q6_k, &quant::quantize(GgmlType::Q6K, &w).unwrap(), &ak);
+            let d5 = dot1(
+                k.dot_q5_0,
+                &quant::quantize(GgmlType::Q5_0, &w).unwrap(),
+                &a8,
+            );
+            let d4k = dot1(
+                k.dot_q4_k,
+                &quant::quantize(GgmlType::Q4K, &w).unwrap(),
+                &ak,
+            );
+            let d6k = dot1(
+                k.dot_q6_k,
+                &quant::quantize(GgmlType::Q6K, &w).unwrap(),
+                &ak,
+            );
             for (name, d, budget) in [
                 ("q5_0", d5, Q5_0_DOT_REL),
                 ("q4_k", d4k, Q4_K_DOT_REL),
                 ("q6_k", d6k, Q6_K_DOT_REL),
             ] {
                 let rel = (d - exact).abs() / scale;
-                assert!(rel <= budget, "{} {name}: dot {d} vs {exact} (rel {rel})", k.name);
+                assert!(
+                    rel <= budget,
+                    "{} {name}: dot {d} vs {exact} (rel {rel})",
+                    k.name
+                );
             }
         }
     }
@@ -349,6 +374,9 @@ fn this_x86_machine_tests_avx2() {
         && std::is_x86_feature_detected!("fma")
         && std::is_x86_feature_detected!("f16c")
     {
-        assert_eq!(simd_sets().iter().map(|k| k.name).collect::<Vec<_>>(), ["avx2"]);
+        assert_eq!(
+            simd_sets().iter().map(|k| k.name).collect::<Vec<_>>(),
+            ["avx2"]
+        );
     }
 }

@@ -36,7 +36,12 @@ fn k256() -> LlamaConfig {
     }
 }
 
-fn run(path: &Path, k: &'static Kernels, threads: usize, prompt: &[u32]) -> (Vec<u32>, Vec<Vec<f32>>) {
+fn run(
+    path: &Path,
+    k: &'static Kernels,
+    threads: usize,
+    prompt: &[u32],
+) -> (Vec<u32>, Vec<Vec<f32>>) {
     let m = LlamaModel::load(path, 64, k, threads).unwrap();
     let mut s = LlamaSession::new(&m);
     let mut logits = s.forward(prompt).unwrap();
@@ -55,13 +60,29 @@ fn check(path: &Path, q: SynthQuant, vocab: u32) {
     let best = kernels::select_auto();
     let (st, sl) = run(path, &kernels::scalar::KERNELS, 1, &prompt);
     let (at, al) = run(path, best, 1, &prompt);
-    let worst = sl.iter().zip(&al).map(|(a, b)| max_abs_diff(a, b)).fold(0f32, f32::max);
-    println!("{} {q}: scalar vs {} max |Δlogit| {worst}", path.display(), best.name);
-    assert_eq!(st, at, "{q}: greedy tokens differ between scalar and {}", best.name);
+    let worst = sl
+        .iter()
+        .zip(&al)
+        .map(|(a, b)| max_abs_diff(a, b))
+        .fold(0f32, f32::max);
+    println!(
+        "{} {q}: scalar vs {} max |Δlogit| {worst}",
+        path.display(),
+        best.name
+    );
+    assert_eq!(
+        st, at,
+        "{q}: greedy tokens differ between scalar and {}",
+        best.name
+    );
     assert!(worst <= TOL, "{q}: |Δlogit| {worst} > {TOL}");
     for k in [best, &kernels::scalar::KERNELS] {
         let (t2, l2) = run(path, k, 2, &prompt);
-        let (t1, l1) = if k.name == "scalar" { (st.clone(), sl.clone()) } else { (at.clone(), al.clone()) };
+        let (t1, l1) = if k.name == "scalar" {
+            (st.clone(), sl.clone())
+        } else {
+            (at.clone(), al.clone())
+        };
         assert_eq!(t1, t2, "{q} {}: tokens differ with 2 threads", k.name);
         assert!(l1 == l2, "{q} {}: logits differ with 2 threads", k.name);
     }
@@ -89,8 +110,12 @@ fn k256_all_types_including_real_k_quants() {
         check(&write(dir.path(), "k256", &c, q), q, c.vocab_size as u32);
     }
     let f = edgebench_reference::GgufFile::open(dir.path().join("k256-q4_k_m.gguf")).unwrap();
-    let types: std::collections::BTreeSet<_> = f.tensors().iter().map(|t| t.ggml_type.name()).collect();
-    assert_eq!(types.into_iter().collect::<Vec<_>>(), ["f32", "q4_k", "q6_k"]);
+    let types: std::collections::BTreeSet<_> =
+        f.tensors().iter().map(|t| t.ggml_type.name()).collect();
+    assert_eq!(
+        types.into_iter().collect::<Vec<_>>(),
+        ["f32", "q4_k", "q6_k"]
+    );
 }
 
 #[test]

@@ -181,12 +181,24 @@ fn bytes_from_bits_32(bits: u32) -> __m256i {
 /// `t`, where output `(t + i, r)` lives at `out[(t + i) * rows + r]` (`o` = that index at i = 0).
 macro_rules! batch4 {
     ($f:ident, $w:expr, $rows:expr, $a:expr, $out:expr, $bb:expr) => {
-        batch4!($f, $w, $rows, $a, $out, $bb, |_r0: usize, _o: &mut [f32]| false)
+        batch4!(
+            $f,
+            $w,
+            $rows,
+            $a,
+            $out,
+            $bb,
+            |_r0: usize, _o: &mut [f32]| false
+        )
     };
     ($f:ident, $w:expr, $rows:expr, $a:expr, $out:expr, $bb:expr, $w4:expr) => {{
         let (rb, n, per) = scalar::batch_shape($w, $rows, $a, $out);
         if n > 0 {
-            assert_eq!(rb, per * $bb, "dot: weight row and activation row lengths differ");
+            assert_eq!(
+                rb,
+                per * $bb,
+                "dot: weight row and activation row lengths differ"
+            );
         }
         // Decode: four weight rows at a time against the one activation row (`$w4(r0)`
         // computes rows r0..r0 + 4 and returns true, or declines).
@@ -247,8 +259,18 @@ fn q8_rows<const R: usize>(
 /// still `(s0 + s2) + (s1 + s3)` of its own lanes, so results are bit-identical).
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn q8_w4(bb: usize, unpack: impl Fn(&[u8]) -> __m256i, w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
-    assert!(rb == a.len() * bb && w.len() >= 4 * rb && bb >= 2, "q8_w4: lengths");
+fn q8_w4(
+    bb: usize,
+    unpack: impl Fn(&[u8]) -> __m256i,
+    w: &[u8],
+    rb: usize,
+    a: &[BlockQ8],
+    out: &mut [f32],
+) {
+    assert!(
+        rb == a.len() * bb && w.len() >= 4 * rb && bb >= 2,
+        "q8_w4: lengths"
+    );
     let mut acc = [_mm256_setzero_ps(); 4];
     let base = w.as_ptr();
     for (i, ab) in a.iter().enumerate() {
@@ -289,7 +311,8 @@ fn q4_0_w4(w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
     let base = w.as_ptr();
     for (i, ab) in a.iter().enumerate() {
         let qa = load_i8x32(&ab.qs);
-        let asum8 = _mm256_slli_epi32::<3>(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qa), ones16));
+        let asum8 =
+            _mm256_slli_epi32::<3>(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qa), ones16));
         // SAFETY: block i of row r starts at r·rb + i·BB and has BB bytes; i < a.len() and
         // r < 4, so every read below stays inside `w` (asserted above).
         let blk = |r: usize| unsafe { base.add(r * rb + i * BB) };
@@ -311,7 +334,10 @@ fn q4_0_w4(w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
             // SAFETY: the 16 nibble bytes follow the 2-byte scale inside the block.
             let lo = unsafe { _mm256_broadcastsi128_si256(_mm_loadu_si128(blk(r).add(2).cast())) };
             let q = _mm256_and_si256(_mm256_srlv_epi32(lo, shifts), m4);
-            let lanes = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(q, qa), ones16), asum8);
+            let lanes = _mm256_sub_epi32(
+                _mm256_madd_epi16(_mm256_maddubs_epi16(q, qa), ones16),
+                asum8,
+            );
             let d = _mm256_permutevar8x32_ps(d8, _mm256_set1_epi32(r as i32));
             *acc = _mm256_add_ps(*acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(lanes)));
         }
@@ -323,7 +349,8 @@ fn q4_0_w4(w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 fn hsum4x(a: [__m256; 4]) -> __m128 {
-    let s: [__m128; 4] = a.map(|v| _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v)));
+    let s: [__m128; 4] =
+        a.map(|v| _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v)));
     // t01 = [s0_0 + s0_2, s0_1 + s0_3, s1_0 + s1_2, s1_1 + s1_3]
     let t01 = _mm_add_ps(
         _mm_shuffle_ps::<0b01_00_01_00>(s[0], s[1]),
@@ -347,8 +374,26 @@ fn store4(out: &mut [f32], v: __m128) {
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[allow(clippy::too_many_arguments)]
-fn q8_0_rows<const R: usize>(w: &[u8], a: &[BlockQ8], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
-    q8_rows::<R>(q8_0::BLOCK_BYTES, |b: &[u8]| q8_0_unpack(b), w, a, nb, t, out, stride, r0);
+fn q8_0_rows<const R: usize>(
+    w: &[u8],
+    a: &[BlockQ8],
+    nb: usize,
+    t: usize,
+    out: &mut [f32],
+    stride: usize,
+    r0: usize,
+) {
+    q8_rows::<R>(
+        q8_0::BLOCK_BYTES,
+        |b: &[u8]| q8_0_unpack(b),
+        w,
+        a,
+        nb,
+        t,
+        out,
+        stride,
+        r0,
+    );
 }
 
 #[inline]
@@ -375,23 +420,66 @@ fn q5_0_unpack(b: &[u8]) -> __m256i {
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[allow(clippy::too_many_arguments)]
-fn q4_0_rows<const R: usize>(w: &[u8], a: &[BlockQ8], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
-    q8_rows::<R>(q4_0::BLOCK_BYTES, |b: &[u8]| q4_0_unpack(b), w, a, nb, t, out, stride, r0);
+fn q4_0_rows<const R: usize>(
+    w: &[u8],
+    a: &[BlockQ8],
+    nb: usize,
+    t: usize,
+    out: &mut [f32],
+    stride: usize,
+    r0: usize,
+) {
+    q8_rows::<R>(
+        q4_0::BLOCK_BYTES,
+        |b: &[u8]| q4_0_unpack(b),
+        w,
+        a,
+        nb,
+        t,
+        out,
+        stride,
+        r0,
+    );
 }
 
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[allow(clippy::too_many_arguments)]
-fn q5_0_rows<const R: usize>(w: &[u8], a: &[BlockQ8], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
-    q8_rows::<R>(q5_0::BLOCK_BYTES, |b: &[u8]| q5_0_unpack(b), w, a, nb, t, out, stride, r0);
+fn q5_0_rows<const R: usize>(
+    w: &[u8],
+    a: &[BlockQ8],
+    nb: usize,
+    t: usize,
+    out: &mut [f32],
+    stride: usize,
+    r0: usize,
+) {
+    q8_rows::<R>(
+        q5_0::BLOCK_BYTES,
+        |b: &[u8]| q5_0_unpack(b),
+        w,
+        a,
+        nb,
+        t,
+        out,
+        stride,
+        r0,
+    );
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn dot_q8_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
-    let rb = if rows > 0 { w.len() / rows } else { 0 };
+    let rb = w.len().checked_div(rows).unwrap_or(0);
     let w4 = |r0: usize, out: &mut [f32]| {
         let unpack = |b: &[u8]| q8_0_unpack(b);
-        q8_w4(q8_0::BLOCK_BYTES, unpack, &w[r0 * rb..(r0 + 4) * rb], rb, a, &mut out[r0..r0 + 4]);
+        q8_w4(
+            q8_0::BLOCK_BYTES,
+            unpack,
+            &w[r0 * rb..(r0 + 4) * rb],
+            rb,
+            a,
+            &mut out[r0..r0 + 4],
+        );
         true
     };
     batch4!(q8_0_rows, w, rows, a, out, q8_0::BLOCK_BYTES, w4);
@@ -399,7 +487,7 @@ fn dot_q8_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn dot_q4_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
-    let rb = if rows > 0 { w.len() / rows } else { 0 };
+    let rb = w.len().checked_div(rows).unwrap_or(0);
     let w4 = |r0: usize, out: &mut [f32]| {
         q4_0_w4(&w[r0 * rb..(r0 + 4) * rb], rb, a, &mut out[r0..r0 + 4]);
         true
@@ -409,10 +497,17 @@ fn dot_q4_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn dot_q5_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
-    let rb = if rows > 0 { w.len() / rows } else { 0 };
+    let rb = w.len().checked_div(rows).unwrap_or(0);
     let w4 = |r0: usize, out: &mut [f32]| {
         let unpack = |b: &[u8]| q5_0_unpack(b);
-        q8_w4(q5_0::BLOCK_BYTES, unpack, &w[r0 * rb..(r0 + 4) * rb], rb, a, &mut out[r0..r0 + 4]);
+        q8_w4(
+            q5_0::BLOCK_BYTES,
+            unpack,
+            &w[r0 * rb..(r0 + 4) * rb],
+            rb,
+            a,
+            &mut out[r0..r0 + 4],
+        );
         true
     };
     batch4!(q5_0_rows, w, rows, a, out, q5_0::BLOCK_BYTES, w4);
@@ -423,7 +518,15 @@ fn dot_q5_0(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]) {
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[allow(clippy::too_many_arguments)]
-fn q4k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
+fn q4k_rows<const R: usize>(
+    w: &[u8],
+    a: &[BlockQ8K],
+    nb: usize,
+    t: usize,
+    out: &mut [f32],
+    stride: usize,
+    r0: usize,
+) {
     const KMASK1: u32 = 0x3f3f_3f3f;
     const KMASK2: u32 = 0x0f0f_0f0f;
     const KMASK3: u32 = 0x0303_0303;
@@ -433,7 +536,8 @@ fn q4k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: 
     for (i, b) in w.chunks_exact(q4_k::BLOCK_BYTES).enumerate() {
         let (d, dmin) = (f16_at(&b[0..]), f16_at(&b[2..]));
         // Unpack the 6-bit scales (bytes 0..8) and mins (bytes 8..16) as ggml does.
-        let u = |k: usize| u32::from_le_bytes([b[4 + 4 * k], b[5 + 4 * k], b[6 + 4 * k], b[7 + 4 * k]]);
+        let u =
+            |k: usize| u32::from_le_bytes([b[4 + 4 * k], b[5 + 4 * k], b[6 + 4 * k], b[7 + 4 * k]]);
         let (u0, u1, u2) = (u(0), u(1), u(2));
         let t3 = ((u2 >> 4) & KMASK2) | (((u1 >> 6) & KMASK3) << 4);
         let t2 = u1 & KMASK1;
@@ -460,9 +564,15 @@ fn q4k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: 
             let ab = &a[(t + r) * nb + i];
             // Mins: Σ_j m_j · (bsums[2j] + bsums[2j+1]).
             let bs = load_i8x32(bytemuck_i16(&ab.bsums));
-            let q8s = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256::<1>(bs));
+            let q8s = _mm_hadd_epi16(
+                _mm256_castsi256_si128(bs),
+                _mm256_extracti128_si256::<1>(bs),
+            );
             let prod = _mm_madd_epi16(mins, q8s);
-            accm[r] = _mm_add_ps(accm[r], _mm_mul_ps(_mm_set1_ps(-(dmin * ab.d)), _mm_cvtepi32_ps(prod)));
+            accm[r] = _mm_add_ps(
+                accm[r],
+                _mm_mul_ps(_mm_set1_ps(-(dmin * ab.d)), _mm_cvtepi32_ps(prod)),
+            );
             let mut sumi = _mm256_setzero_si256();
             for j in 0..4 {
                 let q8l = load_i8x32(&ab.qs[64 * j..]);
@@ -471,7 +581,10 @@ fn q4k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: 
                 let ph = _mm256_madd_epi16(sh[j], _mm256_maddubs_epi16(qh[j], q8h));
                 sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
             }
-            acc[r] = _mm256_add_ps(acc[r], _mm256_mul_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(sumi)));
+            acc[r] = _mm256_add_ps(
+                acc[r],
+                _mm256_mul_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(sumi)),
+            );
         }
     }
     for r in 0..R {
@@ -494,7 +607,15 @@ fn dot_q4_k(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 #[allow(clippy::too_many_arguments)]
-fn q6k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: &mut [f32], stride: usize, r0: usize) {
+fn q6k_rows<const R: usize>(
+    w: &[u8],
+    a: &[BlockQ8K],
+    nb: usize,
+    t: usize,
+    out: &mut [f32],
+    stride: usize,
+    r0: usize,
+) {
     let (m4, m2, m32s) = (
         _mm256_set1_epi8(0x0f),
         _mm256_set1_epi8(3),
@@ -525,7 +646,8 @@ fn q6k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: 
             for k in 0..4 {
                 // Scales of the two 16-element groups of these 32 elements, as 16 × i16.
                 let s = 2 * (4 * h + k) as i64;
-                let shuf = _mm_set_epi64x((s + 1) * 0x0101_0101_0101_0101, s * 0x0101_0101_0101_0101);
+                let shuf =
+                    _mm_set_epi64x((s + 1) * 0x0101_0101_0101_0101, s * 0x0101_0101_0101_0101);
                 sc[4 * h + k] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, shuf));
             }
         }
@@ -540,7 +662,10 @@ fn q6k_rows<const R: usize>(w: &[u8], a: &[BlockQ8K], nb: usize, t: usize, out: 
                 );
                 sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(sc[g], p));
             }
-            acc[r] = _mm256_add_ps(acc[r], _mm256_mul_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(sumi)));
+            acc[r] = _mm256_add_ps(
+                acc[r],
+                _mm256_mul_ps(_mm256_set1_ps(d * ab.d), _mm256_cvtepi32_ps(sumi)),
+            );
         }
     }
     for r in 0..R {
@@ -603,7 +728,16 @@ fn fdot_rows<const R: usize>(
 fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "dot_f32: lengths differ");
     let mut out = [0f32];
-    fdot_rows::<1>(a.len(), |i| load_f32x8(&a[i..]), |i| a[i], b, 0, &mut out, 1, 0);
+    fdot_rows::<1>(
+        a.len(),
+        |i| load_f32x8(&a[i..]),
+        |i| a[i],
+        b,
+        0,
+        &mut out,
+        1,
+        0,
+    );
     out[0]
 }
 
@@ -613,7 +747,10 @@ macro_rules! float_dot {
         let (rb, n, per) = scalar::batch_shape($w, $rows, $x, $out);
         let cols = rb / $esize;
         if n > 0 {
-            assert_eq!(cols, per, "dot: weight row and activation row lengths differ");
+            assert_eq!(
+                cols, per,
+                "dot: weight row and activation row lengths differ"
+            );
         }
         for r in 0..$rows {
             let $wr = &$w[r * rb..(r + 1) * rb];
@@ -633,14 +770,28 @@ macro_rules! float_dot {
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn dot_f32_bytes(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]) {
-    float_dot!(w, rows, x, out, 4, |wr, i| load_f32x8_bytes(&wr[4 * i..]), {
-        f32::from_le_bytes([wr[4 * i], wr[4 * i + 1], wr[4 * i + 2], wr[4 * i + 3]])
-    });
+    float_dot!(
+        w,
+        rows,
+        x,
+        out,
+        4,
+        |wr, i| load_f32x8_bytes(&wr[4 * i..]),
+        { f32::from_le_bytes([wr[4 * i], wr[4 * i + 1], wr[4 * i + 2], wr[4 * i + 3]]) }
+    );
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn dot_f16(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]) {
-    float_dot!(w, rows, x, out, 2, |wr, i| load_f16x8(&wr[2 * i..]), f16_at(&wr[2 * i..]));
+    float_dot!(
+        w,
+        rows,
+        x,
+        out,
+        2,
+        |wr, i| load_f16x8(&wr[2 * i..]),
+        f16_at(&wr[2 * i..])
+    );
 }
 
 // ---------------------------------------------------------------- activations, elementwise
@@ -674,7 +825,10 @@ fn quantize_q8_0(x: &[f32], out: &mut [BlockQ8]) {
             let s = _mm256_mul_ps(vi, idv);
             let tr = _mm256_round_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(s);
             let frac = _mm256_andnot_ps(sign_mask, _mm256_sub_ps(s, tr));
-            let away = _mm256_and_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(frac, half), _mm256_or_ps(_mm256_and_ps(s, sign_mask), _mm256_set1_ps(1.0)));
+            let away = _mm256_and_ps(
+                _mm256_cmp_ps::<_CMP_GE_OQ>(frac, half),
+                _mm256_or_ps(_mm256_and_ps(s, sign_mask), _mm256_set1_ps(1.0)),
+            );
             *qi = _mm256_cvtps_epi32(_mm256_add_ps(tr, away));
         }
         // Pack 4 × 8 i32 → 32 i8 in order (packs work per 128-bit lane; fix with a permute).
@@ -690,7 +844,10 @@ fn quantize_q8_0(x: &[f32], out: &mut [BlockQ8]) {
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn rmsnorm(out: &mut [f32], x: &[f32], w: &[f32], eps: f32) {
-    assert!(out.len() == x.len() && w.len() == x.len(), "rmsnorm: lengths");
+    assert!(
+        out.len() == x.len() && w.len() == x.len(),
+        "rmsnorm: lengths"
+    );
     let ss = dot_f32(x, x) / x.len() as f32;
     let scale = 1.0 / (ss + eps).sqrt();
     let sv = _mm256_set1_ps(scale);
@@ -734,7 +891,7 @@ fn attend(
     out: &mut [f32],
 ) {
     let hd = q.len();
-    if hd % 8 != 0 || hd > 256 || len == 0 {
+    if !hd.is_multiple_of(8) || hd > 256 || len == 0 {
         return scalar::attend(q, k, v, stride, len, scale, scores, out);
     }
     assert!(out.len() == hd && scores.len() >= len);

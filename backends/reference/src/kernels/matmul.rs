@@ -118,14 +118,20 @@ pub fn matmul_many(
         let nb = cols / QK;
         scratch.q8.resize(n * nb, BlockQ8::default());
         for t in 0..n {
-            (k.quantize_q8_0)(&x[t * cols..(t + 1) * cols], &mut scratch.q8[t * nb..(t + 1) * nb]);
+            (k.quantize_q8_0)(
+                &x[t * cols..(t + 1) * cols],
+                &mut scratch.q8[t * nb..(t + 1) * nb],
+            );
         }
     }
     if needs(Act::Q8K) {
         let nb = cols / QK_K;
         scratch.q8k.resize(n * nb, BlockQ8K::default());
         for t in 0..n {
-            (k.quantize_q8_k)(&x[t * cols..(t + 1) * cols], &mut scratch.q8k[t * nb..(t + 1) * nb]);
+            (k.quantize_q8_k)(
+                &x[t * cols..(t + 1) * cols],
+                &mut scratch.q8k[t * nb..(t + 1) * nb],
+            );
         }
     }
     let (q8, q8k) = (&scratch.q8[..], &scratch.q8k[..]);
@@ -177,7 +183,9 @@ pub fn matmul_many(
         let mut tmp = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&(ti, r0, r1)) = items.get(i) else { break };
+            let Some(&(ti, r0, r1)) = items.get(i) else {
+                break;
+            };
             let (w, out) = (&mats[ti], outs[ti]);
             let rows = r1 - r0;
             if n == 1 {

@@ -124,7 +124,11 @@ fn lanes32(w: &[i8], a: &[i8]) -> (int32x4_t, int32x4_t) {
 }
 
 fn dot_q8_blocks(w: &[u8], bb: usize, a: &[BlockQ8], unpack: impl Fn(&[u8]) -> [i8; QK]) -> f32 {
-    assert_eq!(w.len(), a.len() * bb, "dot: weight and activation lengths differ");
+    assert_eq!(
+        w.len(),
+        a.len() * bb,
+        "dot: weight and activation lengths differ"
+    );
     let mut acc = f8_zero();
     for (b, ab) in w.chunks_exact(bb).zip(a) {
         let d = f16::to_f32(u16::from_le_bytes([b[0], b[1]])) * ab.d;
@@ -135,7 +139,9 @@ fn dot_q8_blocks(w: &[u8], bb: usize, a: &[BlockQ8], unpack: impl Fn(&[u8]) -> [
 }
 
 fn dot_q8_0(w: &[u8], a: &[BlockQ8]) -> f32 {
-    dot_q8_blocks(w, q8_0::BLOCK_BYTES, a, |b| std::array::from_fn(|j| b[2 + j] as i8))
+    dot_q8_blocks(w, q8_0::BLOCK_BYTES, a, |b| {
+        std::array::from_fn(|j| b[2 + j] as i8)
+    })
 }
 
 fn dot_q4_0(w: &[u8], a: &[BlockQ8]) -> f32 {
@@ -152,7 +158,11 @@ fn dot_q5_0(w: &[u8], a: &[BlockQ8]) -> f32 {
 }
 
 fn dot_q4_k(w: &[u8], a: &[BlockQ8K]) -> f32 {
-    assert_eq!(w.len(), a.len() * q4_k::BLOCK_BYTES, "dot_q4_k: lengths differ");
+    assert_eq!(
+        w.len(),
+        a.len() * q4_k::BLOCK_BYTES,
+        "dot_q4_k: lengths differ"
+    );
     let (mut acc, mut accm) = (f8_zero(), [0f32; 4]);
     for (b, ab) in w.chunks_exact(q4_k::BLOCK_BYTES).zip(a) {
         let d = f16::to_f32(u16::from_le_bytes([b[0], b[1]])) * ab.d;
@@ -185,7 +195,11 @@ fn dot_q4_k(w: &[u8], a: &[BlockQ8K]) -> f32 {
 }
 
 fn dot_q6_k(w: &[u8], a: &[BlockQ8K]) -> f32 {
-    assert_eq!(w.len(), a.len() * q6_k::BLOCK_BYTES, "dot_q6_k: lengths differ");
+    assert_eq!(
+        w.len(),
+        a.len() * q6_k::BLOCK_BYTES,
+        "dot_q6_k: lengths differ"
+    );
     let mut acc = f8_zero();
     for (b, ab) in w.chunks_exact(q6_k::BLOCK_BYTES).zip(a) {
         let d = f16::to_f32(u16::from_le_bytes([b[208], b[209]])) * ab.d;
@@ -194,7 +208,10 @@ fn dot_q6_k(w: &[u8], a: &[BlockQ8K]) -> f32 {
         for g in 0..QK_K / 32 {
             // Lanes 0..4 take the first 16-value scale of the group, lanes 4..8 the second.
             let (l0, l1) = lanes32(&q[32 * g..], &ab.qs[32 * g..]);
-            let (s0, s1) = (i32::from(b[192 + 2 * g] as i8), i32::from(b[193 + 2 * g] as i8));
+            let (s0, s1) = (
+                i32::from(b[192 + 2 * g] as i8),
+                i32::from(b[193 + 2 * g] as i8),
+            );
             slo = i4_madd(slo, l0, s0);
             shi = i4_madd(shi, l1, s1);
         }
@@ -219,7 +236,8 @@ fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
     };
     // `a + w·x` on four lanes, multiply then add.
     // SAFETY: register intrinsics only.
-    let ma = |a: float32x4_t, w: float32x4_t, x: float32x4_t| unsafe { vaddq_f32(a, vmulq_f32(w, x)) };
+    let ma =
+        |a: float32x4_t, w: float32x4_t, x: float32x4_t| unsafe { vaddq_f32(a, vmulq_f32(w, x)) };
     let add = |a: float32x4_t, b: float32x4_t| unsafe { vaddq_f32(a, b) };
     let mut acc = [f8_zero(); 4];
     let mut i = 0;
@@ -231,7 +249,10 @@ fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
         i += 32;
     }
     while i + 8 <= n {
-        acc[0] = F8(ma(acc[0].0, load(i), xl(i)), ma(acc[0].1, load(i + 4), xl(i + 4)));
+        acc[0] = F8(
+            ma(acc[0].0, load(i), xl(i)),
+            ma(acc[0].1, load(i + 4), xl(i + 4)),
+        );
         i += 8;
     }
     let s = F8(
@@ -239,8 +260,8 @@ fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
         add(add(acc[0].1, acc[1].1), add(acc[2].1, acc[3].1)),
     );
     let mut tail = 0f32;
-    for j in i..n {
-        tail += w(j) * x[j];
+    for (j, &xj) in x.iter().enumerate().take(n).skip(i) {
+        tail += w(j) * xj;
     }
     f8_reduce(s) + tail
 }
@@ -252,5 +273,9 @@ fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
 
 fn dot_f32_bytes(w: &[u8], x: &[f32]) -> f32 {
     assert_eq!(w.len(), 4 * x.len(), "dot_f32_bytes: lengths differ");
-    fdot(x.len(), |i| f32::from_le_bytes([w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]]), x)
+    fdot(
+        x.len(),
+        |i| f32::from_le_bytes([w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]]),
+        x,
+    )
 }

@@ -159,8 +159,7 @@ fn worker(s: &Shared, idx: usize) {
                     seen = round; // too late for this one
                     continue;
                 }
-                if s
-                    .state
+                if s.state
                     .compare_exchange_weak(st, st + 1, Ordering::AcqRel, Ordering::Relaxed)
                     .is_ok()
                 {

@@ -3,8 +3,8 @@
 //! integer block dot products are exact.
 
 use super::Kernels;
-use crate::quant::{f16, q4_0, q4_k, q5_0, q6_k, q8_0, q8_k, BlockQ8, BlockQ8K, QK, QK_K};
 use crate::quant::kquant::scale_min_k4;
+use crate::quant::{f16, q4_0, q4_k, q5_0, q6_k, q8_0, q8_k, BlockQ8, BlockQ8K, QK, QK_K};
 
 pub static KERNELS: Kernels = Kernels {
     name: "scalar",
@@ -35,7 +35,11 @@ pub fn batch_shape<A>(w: &[u8], rows: usize, a: &[A], out: &[f32]) -> (usize, us
     let n = out.len() / rows;
     assert_eq!(n * rows, out.len(), "dot: output length is not rows × n");
     let rb = w.len() / rows;
-    assert_eq!(rb * rows, w.len(), "dot: weight bytes are not rows × row bytes");
+    assert_eq!(
+        rb * rows,
+        w.len(),
+        "dot: weight bytes are not rows × row bytes"
+    );
     let per = a.len() / n;
     assert_eq!(per * n, a.len(), "dot: activations are not n equal rows");
     (rb, n, per)
@@ -120,8 +124,8 @@ fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
         *v = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
     }
     let mut tail = 0f32;
-    for j in i..n {
-        tail += w(j) * x[j];
+    for (j, &xj) in x.iter().enumerate().take(n).skip(i) {
+        tail += w(j) * xj;
     }
     reduce8(s) + tail
 }
@@ -133,13 +137,21 @@ pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
 
 pub fn dot_f32_bytes(w: &[u8], x: &[f32]) -> f32 {
     assert_eq!(w.len(), 4 * x.len(), "dot_f32_bytes: lengths differ");
-    fdot(x.len(), |i| f32::from_le_bytes([w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]]), x)
+    fdot(
+        x.len(),
+        |i| f32::from_le_bytes([w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]]),
+        x,
+    )
 }
 
 pub fn dot_f16(w: &[u8], x: &[f32]) -> f32 {
     assert_eq!(w.len(), 2 * x.len(), "dot_f16: lengths differ");
     let t = f16::table();
-    fdot(x.len(), |i| t[u16::from_le_bytes([w[2 * i], w[2 * i + 1]]) as usize], x)
+    fdot(
+        x.len(),
+        |i| t[u16::from_le_bytes([w[2 * i], w[2 * i + 1]]) as usize],
+        x,
+    )
 }
 
 /// The canonical integer lanes of one 32-value block: lane `l` = Σ of the products of values
@@ -166,7 +178,11 @@ fn acc8(acc: &mut [f32; LANES], d: f32, lanes: [i32; LANES]) {
 /// Shared body of the Q8_0/Q4_0/Q5_0 dots: `unpack(block)` gives the 32 signed weights.
 #[inline]
 fn dot_q8_blocks(w: &[u8], bb: usize, a: &[BlockQ8], unpack: impl Fn(&[u8]) -> [i8; QK]) -> f32 {
-    assert_eq!(w.len(), a.len() * bb, "dot: weight and activation lengths differ");
+    assert_eq!(
+        w.len(),
+        a.len() * bb,
+        "dot: weight and activation lengths differ"
+    );
     let mut acc = [0f32; LANES];
     for (b, ab) in w.chunks_exact(bb).zip(a) {
         let d = f16::to_f32(u16::from_le_bytes([b[0], b[1]])) * ab.d;
@@ -176,7 +192,9 @@ fn dot_q8_blocks(w: &[u8], bb: usize, a: &[BlockQ8], unpack: impl Fn(&[u8]) -> [
 }
 
 pub fn dot_q8_0(w: &[u8], a: &[BlockQ8]) -> f32 {
-    dot_q8_blocks(w, q8_0::BLOCK_BYTES, a, |b| std::array::from_fn(|j| b[2 + j] as i8))
+    dot_q8_blocks(w, q8_0::BLOCK_BYTES, a, |b| {
+        std::array::from_fn(|j| b[2 + j] as i8)
+    })
 }
 
 pub fn dot_q4_0(w: &[u8], a: &[BlockQ8]) -> f32 {
@@ -245,7 +263,10 @@ pub fn dot_q6_k(w: &[u8], a: &[BlockQ8K]) -> f32 {
         for g in 0..QK_K / 32 {
             // Each 32-value group has two 16-value scales: lanes 0..4 and 4..8.
             let p = lanes32(&q[32 * g..32 * g + 32], &ab.qs[32 * g..32 * g + 32]);
-            let (s0, s1) = (i32::from(b[192 + 2 * g] as i8), i32::from(b[193 + 2 * g] as i8));
+            let (s0, s1) = (
+                i32::from(b[192 + 2 * g] as i8),
+                i32::from(b[193 + 2 * g] as i8),
+            );
             for l in 0..LANES {
                 sumi[l] += if l < 4 { s0 } else { s1 } * p[l];
             }

@@ -121,9 +121,18 @@ impl<'m> LlamaSession<'m> {
         let kk = sized(&mut s.k, n * kvd);
         let vv = sized(&mut s.v, n * kvd);
         let mut qkv = [
-            Task { w: m.mat(&layer.wq), out: q },
-            Task { w: m.mat(&layer.wk), out: kk },
-            Task { w: m.mat(&layer.wv), out: vv },
+            Task {
+                w: m.mat(&layer.wq),
+                out: q,
+            },
+            Task {
+                w: m.mat(&layer.wk),
+                out: kk,
+            },
+            Task {
+                w: m.mat(&layer.wv),
+                out: vv,
+            },
         ];
         matmul_many(k, pool, xn, n, &mut qkv, &mut s.mm);
         let (q, kk, vv) = (&mut s.q[..n * qd], &mut s.k[..n * kvd], &s.v[..n * kvd]);
@@ -149,11 +158,23 @@ impl<'m> LlamaSession<'m> {
                 let kvh = h / hp.group();
                 let qh = &q[t * qd + h * hd..t * qd + (h + 1) * hd];
                 let out = &mut att[t * qd + h * hd..t * qd + (h + 1) * hd];
-                (k.attend)(qh, &kc[kvh * hd..], &vc[kvh * hd..], kvd, len, scale, scores, out);
+                (k.attend)(
+                    qh,
+                    &kc[kvh * hd..],
+                    &vc[kvh * hd..],
+                    kvd,
+                    len,
+                    scale,
+                    scores,
+                    out,
+                );
             }
         }
         let proj = sized(&mut s.proj, n * e);
-        let mut o = [Task { w: m.mat(&layer.wo), out: proj }];
+        let mut o = [Task {
+            w: m.mat(&layer.wo),
+            out: proj,
+        }];
         matmul_many(k, pool, att, n, &mut o, &mut s.mm);
         (k.axpy)(&mut s.x, 1.0, proj);
 
@@ -165,14 +186,23 @@ impl<'m> LlamaSession<'m> {
         let gate = sized(&mut s.gate, n * hp.n_ff);
         let up = sized(&mut s.up, n * hp.n_ff);
         let mut gu = [
-            Task { w: m.mat(&layer.w_gate), out: gate },
-            Task { w: m.mat(&layer.w_up), out: up },
+            Task {
+                w: m.mat(&layer.w_gate),
+                out: gate,
+            },
+            Task {
+                w: m.mat(&layer.w_up),
+                out: up,
+            },
         ];
         matmul_many(k, pool, xn, n, &mut gu, &mut s.mm);
         let (gate, up) = (&mut s.gate[..n * hp.n_ff], &s.up[..n * hp.n_ff]);
         (k.silu_mul)(gate, up);
         let proj = sized(&mut s.proj, n * e);
-        let mut down = [Task { w: m.mat(&layer.w_down), out: proj }];
+        let mut down = [Task {
+            w: m.mat(&layer.w_down),
+            out: proj,
+        }];
         matmul_many(k, pool, gate, n, &mut down, &mut s.mm);
         (k.axpy)(&mut s.x, 1.0, proj);
     }
@@ -185,7 +215,10 @@ impl<'m> LlamaSession<'m> {
         let xn = sized(&mut self.s.xn, e);
         (k.rmsnorm)(xn, last, &m.output_norm, hp.rms_eps);
         let mut logits = vec![0f32; hp.n_vocab];
-        let mut out = [Task { w: m.mat(&m.output), out: &mut logits }];
+        let mut out = [Task {
+            w: m.mat(&m.output),
+            out: &mut logits,
+        }];
         matmul_many(k, Some(&m.pool), xn, 1, &mut out, &mut self.s.mm);
         logits
     }

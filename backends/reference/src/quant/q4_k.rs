@@ -46,7 +46,11 @@ pub fn quantize_block(x: &[f32], out: &mut [u8]) {
             max_min = m;
         }
     }
-    let inv_scale = if max_scale > 0.0 { 63.0 / max_scale } else { 0.0 };
+    let inv_scale = if max_scale > 0.0 {
+        63.0 / max_scale
+    } else {
+        0.0
+    };
     let inv_min = if max_min > 0.0 { 63.0 / max_min } else { 0.0 };
     let sc = &mut [0u8; 12];
     for j in 0..QK_K / 32 {
@@ -98,7 +102,10 @@ pub fn quantize(x: &[f32]) -> Vec<u8> {
 
 /// Dequantize file bytes (`out.len()` elements), ggml's `dequantize_row_q4_K`.
 pub fn dequantize(data: &[u8], out: &mut [f32]) {
-    for (o, b) in out.chunks_exact_mut(QK_K).zip(data.chunks_exact(BLOCK_BYTES)) {
+    for (o, b) in out
+        .chunks_exact_mut(QK_K)
+        .zip(data.chunks_exact(BLOCK_BYTES))
+    {
         let d = f16::to_f32(u16::from_le_bytes([b[0], b[1]]));
         let min = f16::to_f32(u16::from_le_bytes([b[2], b[3]]));
         let (sc, q) = (&b[4..16], &b[16..]);

@@ -88,7 +88,10 @@ pub fn unpack(b: &[u8]) -> [i8; QK_K] {
 
 /// Dequantize file bytes (`out.len()` elements), ggml's `dequantize_row_q6_K`.
 pub fn dequantize(data: &[u8], out: &mut [f32]) {
-    for (o, b) in out.chunks_exact_mut(QK_K).zip(data.chunks_exact(BLOCK_BYTES)) {
+    for (o, b) in out
+        .chunks_exact_mut(QK_K)
+        .zip(data.chunks_exact(BLOCK_BYTES))
+    {
         let d = f16::to_f32(u16::from_le_bytes([b[208], b[209]]));
         let q = unpack(b);
         for (i, v) in o.iter_mut().enumerate() {

@@ -1,6 +1,7 @@
 //! Quick decode-speed check (not the harness): synthesize a preset in each type, prefill 64
 //! tokens, greedy-decode 128, print tokens/s.
-//! `cargo run --release --example decode_speed -- [PRESET] [DIR]` (default stories15m, /tmp).
+//! `cargo run --release --example decode_speed -- [PRESET] [DIR]` (default stories15m, /tmp);
+//! `THREADS=2` for two compute threads.
 
 use edgebench_backend::{argmax, Backend, LoadOptions, ModelFormat, ModelSpec};
 use edgebench_reference::synth::{write_preset_gguf, Preset, SynthQuant};
@@ -11,7 +12,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let preset: Preset = args.first().map_or("stories15m", String::as_str).parse()?;
     let dir = std::path::PathBuf::from(args.get(1).map_or("/tmp", String::as_str));
-    for q in [SynthQuant::F32, SynthQuant::Q8_0, SynthQuant::Q4_0] {
+    let threads: usize = std::env::var("THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    for q in [
+        SynthQuant::F32,
+        SynthQuant::Q8_0,
+        SynthQuant::Q4_0,
+        SynthQuant::Q4KM,
+    ] {
         let path = dir.join(format!("{preset}-{q}.gguf"));
         let t = Instant::now();
         write_preset_gguf(preset, 42, q, &path)?;
@@ -24,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let model = ReferenceBackend.load(
             &spec,
             &LoadOptions {
-                threads: 1,
+                threads,
                 max_seq_len: 256,
             },
         )?;

@@ -6,8 +6,16 @@ use edgebench_backend::{
     Backend, BackendError, LoadOptions, Logits, Model, ModelFormat, ModelInfo, ModelSpec, Session,
 };
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The reference engine: GGUF llama models on the scalar (later SIMD) kernels, one thread.
+/// Upper bound on `LoadOptions::threads` (a typo like 1000 should not spawn 1000 threads).
+const MAX_THREADS: usize = 256;
+
+/// Compute threads of the most recently loaded model, for `describe()` (which has no model).
+static LAST_THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// The reference engine: GGUF llama models on runtime-dispatched SIMD kernels and a
+/// persistent thread pool (`LoadOptions::threads`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ReferenceBackend;
 
@@ -17,7 +25,11 @@ fn kernels() -> Result<&'static kernels::Kernels, BackendError> {
     kernels::select().map_err(|e| BackendError::Unavailable {
         backend: NAME.into(),
         reason: e.to_string(),
-        fix: format!("unset {} or set it to `auto` or `scalar`", kernels::ENV_VAR),
+        fix: format!(
+            "unset {} or set it to `auto` or one of: {}",
+            kernels::ENV_VAR,
+            kernels::available().join(", ")
+        ),
     })
 }
 
@@ -45,11 +57,14 @@ impl Backend for ReferenceBackend {
                 ),
             });
         }
-        let model = LlamaModel::load(&spec.path, opts.max_seq_len, kernels()?)?;
-        Ok(Box::new(ReferenceModel {
-            model,
-            threads: opts.threads.max(1),
-        }))
+        let model = LlamaModel::load(
+            &spec.path,
+            opts.max_seq_len,
+            kernels()?,
+            opts.threads.clamp(1, MAX_THREADS),
+        )?;
+        LAST_THREADS.store(model.threads(), Ordering::Relaxed);
+        Ok(Box::new(ReferenceModel { model }))
     }
 
     fn describe(&self) -> BTreeMap<String, String> {
@@ -60,19 +75,19 @@ impl Backend for ReferenceBackend {
         BTreeMap::from([
             ("version".into(), env!("CARGO_PKG_VERSION").into()),
             ("kernels".into(), kernels),
-            // Single-threaded until the thread pool lands; LoadOptions::threads is accepted.
-            ("threads".into(), "1".into()),
+            // Threads of the most recently loaded model (1 before any load).
+            (
+                "threads".into(),
+                LAST_THREADS.load(Ordering::Relaxed).to_string(),
+            ),
             ("kv_cache".into(), "f32".into()),
         ])
     }
 }
 
-/// A loaded model plus the options it was loaded with.
+/// A loaded model (it owns its compute threads).
 struct ReferenceModel {
     model: LlamaModel,
-    /// Requested threads; recorded, computation is single-threaded for now.
-    #[allow(dead_code)]
-    threads: usize,
 }
 
 impl Model for ReferenceModel {

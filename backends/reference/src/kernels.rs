@@ -1,39 +1,77 @@
 //! Compute kernels behind a table of function pointers chosen once at load time.
 //!
 //! [`scalar::KERNELS`] is always compiled and is the oracle every faster set is tested
-//! against. [`select`] reads `EDGEBENCH_KERNELS` (`auto`, `scalar`, or a set name) and returns
-//! the set to use; its name goes into every report. Only the scalar set exists today: the
-//! SIMD sets (x86_64 `avx2`, aarch64 `neon`) plug into [`SETS`] and [`select_auto`] with
-//! runtime feature detection, each tested against the scalar twin.
+//! against. `avx2` (x86_64: AVX2 + FMA + F16C) and `neon` (aarch64) are picked by runtime
+//! feature detection in [`select_auto`]; [`select`] reads
+//! `EDGEBENCH_KERNELS` (`auto`, `scalar`, or a set name) and refuses a set this CPU cannot
+//! run. The chosen set's name goes into every report.
+//!
+//! Weight dot products are *batched*: one weight row against `out.len()` activation rows, so
+//! prefill reads and unpacks each weight block once for several tokens. Every output is
+//! computed with the same sequence of operations whatever the batch size, so batched prefill
+//! and step-wise decoding agree bit for bit.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod matmul;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+mod pool;
 pub mod scalar;
 
-pub use matmul::{matmul, MatRef};
+pub use matmul::{matmul, matmul_many, MatRef, MatmulScratch, Task};
+pub use pool::ThreadPool;
 
-use crate::quant::BlockQ8;
+use crate::quant::{BlockQ8, BlockQ8K};
 
 /// Environment variable that forces a kernel set.
 pub const ENV_VAR: &str = "EDGEBENCH_KERNELS";
 
-/// One kernel set. Weight arguments are raw little-endian bytes straight from the GGUF map;
-/// activations are f32 or, for quantized weights, Q8_0 blocks made once per activation row.
+/// `rows` weight rows (raw GGUF bytes, back to back) against `n = out.len() / rows`
+/// activation rows (back to back): `out[t * rows + r] = w[r] · x[t]`. For F32/F16 weights the
+/// activations are f32 rows of the row length.
+pub type DotFloat = fn(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]);
+/// As [`DotFloat`] with activations quantized to Q8_0 blocks (Q8_0, Q4_0, Q5_0 weights).
+pub type DotQ8 = fn(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]);
+/// As [`DotFloat`] with activations quantized to Q8_K blocks (Q4_K, Q6_K weights).
+pub type DotQ8K = fn(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]);
+/// Attention of one query head over `len` cached positions (see [`Kernels::attend`]).
+pub type Attend = fn(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    stride: usize,
+    len: usize,
+    scale: f32,
+    scores: &mut [f32],
+    out: &mut [f32],
+);
+
+/// One kernel set.
 #[derive(Debug)]
 pub struct Kernels {
-    /// Set name written into reports (`scalar`, later `avx2`, `neon`).
+    /// Set name written into reports (`scalar`, `avx2`, `neon`).
     pub name: &'static str,
-    /// Dot product of two f32 slices of equal length.
+    /// Dot product of two f32 slices of equal length (attention scores).
     pub dot_f32: fn(a: &[f32], b: &[f32]) -> f32,
-    /// Dot product of an F32 weight row (bytes) with f32 activations.
-    pub dot_f32_bytes: fn(w: &[u8], x: &[f32]) -> f32,
-    /// Dot product of an F16 weight row (bytes) with f32 activations.
-    pub dot_f16: fn(w: &[u8], x: &[f32]) -> f32,
-    /// Dot product of a Q8_0 weight row with Q8_0 activation blocks: Σ_blocks Σ(qw·qa)·dw·da.
-    pub dot_q8_0: fn(w: &[u8], a: &[BlockQ8]) -> f32,
-    /// Dot product of a Q4_0 weight row with Q8_0 activation blocks: Σ_blocks Σ((qw-8)·qa)·dw·da.
-    pub dot_q4_0: fn(w: &[u8], a: &[BlockQ8]) -> f32,
+    /// F32 weight row · f32 activation rows.
+    pub dot_f32_bytes: DotFloat,
+    /// F16 weight row · f32 activation rows.
+    pub dot_f16: DotFloat,
+    /// Q8_0 weight row: Σ_blocks Σ(qw·qa)·dw·da.
+    pub dot_q8_0: DotQ8,
+    /// Q4_0 weight row: Σ_blocks Σ((qw−8)·qa)·dw·da.
+    pub dot_q4_0: DotQ8,
+    /// Q5_0 weight row: Σ_blocks Σ((qw−16)·qa)·dw·da.
+    pub dot_q5_0: DotQ8,
+    /// Q4_K weight row: Σ_superblocks dw·da·Σ_j sc_j·Σ(q·qa) − dminw·da·Σ_j m_j·bsum_j.
+    pub dot_q4_k: DotQ8K,
+    /// Q6_K weight row: Σ_superblocks dw·da·Σ_j sc_j·Σ((q−32)·qa).
+    pub dot_q6_k: DotQ8K,
     /// Quantize an activation row (length a multiple of 32) to Q8_0 blocks.
     pub quantize_q8_0: fn(x: &[f32], out: &mut [BlockQ8]),
+    /// Quantize an activation row (length a multiple of 256) to Q8_K blocks.
+    pub quantize_q8_k: fn(x: &[f32], out: &mut [BlockQ8K]),
     /// `out = x / sqrt(mean(x²) + eps) * w`.
     pub rmsnorm: fn(out: &mut [f32], x: &[f32], w: &[f32], eps: f32),
     /// In-place softmax (max-subtracted).
@@ -45,17 +83,53 @@ pub struct Kernels {
     pub silu_mul: fn(gate: &mut [f32], up: &[f32]),
     /// `y += a * x`.
     pub axpy: fn(y: &mut [f32], a: f32, x: &[f32]),
+    /// One query head `q` (length `hd`) over cached keys/values `k[j*stride..][..hd]`,
+    /// `v[j*stride..][..hd]` for `j < len`: `out = Σ_j softmax_j(scale · q·k_j) · v_j`.
+    /// `scores` is scratch of at least `len` floats.
+    pub attend: Attend,
 }
 
-/// Every kernel set compiled into this build, by name.
-pub const SETS: &[&Kernels] = &[&scalar::KERNELS];
+impl Kernels {
+    /// Whether this CPU can run the set (checked at run time).
+    pub fn supported(&self) -> bool {
+        match self.name {
+            "scalar" => true,
+            #[cfg(target_arch = "x86_64")]
+            "avx2" => avx2::detected(),
+            #[cfg(target_arch = "aarch64")]
+            "neon" => neon::detected(),
+            _ => false,
+        }
+    }
+}
 
-/// `EDGEBENCH_KERNELS` named a set that is not in this build.
+/// A batched weight dot ([`DotFloat`], [`DotQ8`], [`DotQ8K`]) with a single activation row.
+pub fn dot1<A>(f: fn(&[u8], usize, &[A], &mut [f32]), w: &[u8], a: &[A]) -> f32 {
+    let mut out = [0f32];
+    f(w, 1, a, &mut out);
+    out[0]
+}
+
+/// Every kernel set compiled into this build (best last). Private: a SIMD table may only be
+/// handed out after its CPU features were detected ([`sets`], [`select_named`]), which is
+/// what makes calling its `#[target_feature]` functions sound.
+const COMPILED: &[&Kernels] = &[
+    &scalar::KERNELS,
+    #[cfg(target_arch = "x86_64")]
+    &avx2::KERNELS,
+    #[cfg(target_arch = "aarch64")]
+    &neon::KERNELS,
+];
+
+/// `EDGEBENCH_KERNELS` named a set that is not in this build or that this CPU cannot run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{ENV_VAR}=`{requested}` is not a kernel set of this build; use one of: auto, {known}")]
+#[error("{ENV_VAR}=`{requested}` {problem}; use one of: auto, {available}")]
 pub struct UnknownKernelSet {
     pub requested: String,
-    pub known: String,
+    /// "is not a kernel set of this build" or "needs CPU features this machine lacks".
+    pub problem: String,
+    /// The sets this build has and this CPU runs.
+    pub available: String,
 }
 
 /// The kernel set for this process: `EDGEBENCH_KERNELS` if set, else the best available.
@@ -63,25 +137,40 @@ pub fn select() -> Result<&'static Kernels, UnknownKernelSet> {
     select_named(std::env::var(ENV_VAR).ok().as_deref())
 }
 
+/// The sets compiled in that this CPU can run (scalar first, best last).
+pub fn sets() -> Vec<&'static Kernels> {
+    COMPILED.iter().copied().filter(|k| k.supported()).collect()
+}
+
+/// Names of [`sets`].
+pub fn available() -> Vec<&'static str> {
+    sets().iter().map(|k| k.name).collect()
+}
+
 /// [`select`] with the variable's value passed in (`None` or `auto` = best available).
 pub fn select_named(name: Option<&str>) -> Result<&'static Kernels, UnknownKernelSet> {
+    let err = |n: &str, problem: &str| UnknownKernelSet {
+        requested: n.to_string(),
+        problem: problem.to_string(),
+        available: available().join(", "),
+    };
     match name.map(str::trim) {
         None | Some("") | Some("auto") => Ok(select_auto()),
-        Some(n) => SETS
-            .iter()
-            .copied()
-            .find(|k| k.name == n)
-            .ok_or_else(|| UnknownKernelSet {
-                requested: n.to_string(),
-                known: SETS.iter().map(|k| k.name).collect::<Vec<_>>().join(", "),
-            }),
+        Some(n) => match COMPILED.iter().copied().find(|k| k.name == n) {
+            Some(k) if k.supported() => Ok(k),
+            Some(_) => Err(err(n, "needs CPU features this machine lacks")),
+            None if ["avx2", "neon"].contains(&n) => Err(err(
+                n,
+                "is not compiled into this build (it is for another CPU architecture)",
+            )),
+            None => Err(err(n, "is not a kernel set of this build")),
+        },
     }
 }
 
-/// Best set for this CPU. Runtime detection goes here when SIMD sets land, e.g.
-/// `if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") { return &avx2::KERNELS }`.
+/// Best set for this CPU: the last compiled set whose features are detected.
 pub fn select_auto() -> &'static Kernels {
-    &scalar::KERNELS
+    sets().last().copied().unwrap_or(&scalar::KERNELS)
 }
 
 #[cfg(test)]
@@ -90,11 +179,21 @@ mod tests {
 
     #[test]
     fn selection_by_name() {
-        assert_eq!(select_named(None).unwrap().name, "scalar");
-        assert_eq!(select_named(Some("auto")).unwrap().name, "scalar");
+        let best = select_auto().name;
+        assert_eq!(select_named(None).unwrap().name, best);
+        assert_eq!(select_named(Some("auto")).unwrap().name, best);
         assert_eq!(select_named(Some("scalar")).unwrap().name, "scalar");
         let e = select_named(Some("avx9")).unwrap_err();
         assert!(e.to_string().contains("`avx9` is not a kernel set"), "{e}");
         assert!(e.to_string().contains("scalar"), "{e}");
+        #[cfg(target_arch = "x86_64")]
+        {
+            let e = select_named(Some("neon")).unwrap_err();
+            assert!(e.to_string().contains("another CPU architecture"), "{e}");
+            if avx2::detected() {
+                assert_eq!(best, "avx2");
+                assert_eq!(select_named(Some("avx2")).unwrap().name, "avx2");
+            }
+        }
     }
 }

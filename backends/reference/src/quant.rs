@@ -1,10 +1,18 @@
-//! Tensor element types the engine computes with, bit-compatible with ggml: F32, F16, Q8_0
-//! and Q4_0. Quantizers follow ggml's `quantize_row_*_ref`, dequantizers ggml's
+//! Tensor element types the engine computes with, bit-compatible with ggml: F32, F16, Q8_0,
+//! Q4_0, Q5_0, Q4_K and Q6_K (plus Q8_K, the activation format of K-quant dot products). Quantizers follow ggml's `quantize_row_*_ref`, dequantizers ggml's
 //! `dequantize_row_*`, so files we write are the files llama.cpp would write.
 
 pub mod f16;
+pub mod kquant;
 pub mod q4_0;
+pub mod q4_k;
+pub mod q5_0;
+pub mod q6_k;
 pub mod q8_0;
+pub mod q8_k;
+
+pub use kquant::QK_K;
+pub use q8_k::BlockQ8K;
 
 use crate::gguf::GgmlType;
 
@@ -46,6 +54,9 @@ pub fn dequantize(ty: GgmlType, data: &[u8], out: &mut [f32]) -> bool {
         GgmlType::F16 => f16::dequantize(data, out),
         GgmlType::Q8_0 => q8_0::dequantize(data, out),
         GgmlType::Q4_0 => q4_0::dequantize(data, out),
+        GgmlType::Q5_0 => q5_0::dequantize(data, out),
+        GgmlType::Q4K => q4_k::dequantize(data, out),
+        GgmlType::Q6K => q6_k::dequantize(data, out),
         _ => return false,
     }
     true
@@ -60,6 +71,9 @@ pub fn quantize(ty: GgmlType, x: &[f32]) -> Option<Vec<u8>> {
         GgmlType::F16 => f16::quantize(x),
         GgmlType::Q8_0 => q8_0::quantize(x),
         GgmlType::Q4_0 => q4_0::quantize(x),
+        GgmlType::Q5_0 => q5_0::quantize(x),
+        GgmlType::Q4K => q4_k::quantize(x),
+        GgmlType::Q6K => q6_k::quantize(x),
         _ => return None,
     })
 }

@@ -111,7 +111,7 @@ fn unsupported_types_name_the_fix() {
     synth::write_gguf(&synth::generate(&c, 1), SynthQuant::F32, &src).unwrap();
     // The tied model loads as is.
     common::load(&src, 16);
-    for ty in [GgmlType::Q4K, GgmlType::Q5_0] {
+    for ty in [GgmlType::Q5K, GgmlType::Q4_1] {
         let dst = dir.path().join(format!("{}.gguf", ty.name()));
         rewrite(&src, &dst, &[], |n, s| {
             (n == "blk.0.ffn_gate.weight").then(|| {
@@ -126,7 +126,7 @@ fn unsupported_types_name_the_fix() {
             &[
                 "`blk.0.ffn_gate.weight`",
                 &ty.to_string(),
-                "supported types: F32, F16, Q8_0, Q4_0",
+                "supported types: F32, F16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K",
                 "requantize",
             ],
         );

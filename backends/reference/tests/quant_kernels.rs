@@ -58,7 +58,7 @@ fn round_trip_rmse_within_budgets() {
     assert!(quant::dequantize(GgmlType::F32, &bytes, &mut back));
     assert_eq!(back, x);
     assert!(quant::quantize(GgmlType::Q8_0, &x[..31]).is_none());
-    assert!(!quant::dequantize(GgmlType::Q4K, &bytes, &mut back));
+    assert!(!quant::dequantize(GgmlType::Q5K, &bytes, &mut back));
 }
 
 #[test]
@@ -71,8 +71,16 @@ fn quantized_dots_within_budgets() {
         let scale = naive_dot(&w, &w).sqrt() * naive_dot(&x, &x).sqrt();
         let mut a = vec![BlockQ8::default(); n / 32];
         (k.quantize_q8_0)(&x, &mut a);
-        let d8 = (k.dot_q8_0)(&quant::quantize(GgmlType::Q8_0, &w).unwrap(), &a);
-        let d4 = (k.dot_q4_0)(&quant::quantize(GgmlType::Q4_0, &w).unwrap(), &a);
+        let d8 = kernels::dot1(
+            k.dot_q8_0,
+            &quant::quantize(GgmlType::Q8_0, &w).unwrap(),
+            &a,
+        );
+        let d4 = kernels::dot1(
+            k.dot_q4_0,
+            &quant::quantize(GgmlType::Q4_0, &w).unwrap(),
+            &a,
+        );
         assert!(
             (d8 - exact).abs() / scale <= Q8_0_DOT_REL,
             "q8_0 dot {d8} vs {exact}"
@@ -111,7 +119,7 @@ fn matmul_batched_equals_rows_and_matches_dequantized_f32() {
             cols,
             data: &data,
         };
-        let mut q8 = Vec::new();
+        let mut q8 = kernels::MatmulScratch::default();
         let mut batched = vec![0f32; n * rows];
         matmul(k, &m, &x, n, &mut batched, &mut q8);
         let mut wd = vec![0f32; rows * cols];
@@ -157,11 +165,11 @@ proptest! {
         let tol = 1e-4 * (1.0 + a.len() as f32);
         prop_assert!(((k.dot_f32)(&a, &b) - want).abs() <= tol);
         let wb: Vec<u8> = a.iter().flat_map(|v| v.to_le_bytes()).collect();
-        prop_assert!(((k.dot_f32_bytes)(&wb, &b) - want).abs() <= tol);
+        prop_assert!((kernels::dot1(k.dot_f32_bytes, &wb, &b) - want).abs() <= tol);
         let h = quant::quantize(GgmlType::F16, &a).unwrap();
         let mut ad = vec![0f32; a.len()];
         quant::dequantize(GgmlType::F16, &h, &mut ad);
-        prop_assert!(((k.dot_f16)(&h, &b) - naive_dot(&ad, &b)).abs() <= tol);
+        prop_assert!((kernels::dot1(k.dot_f16, &h, &b) - naive_dot(&ad, &b)).abs() <= tol);
     }
 
     #[test]

@@ -1,12 +1,18 @@
-//! Matrix products for every weight type, built on a kernel set's dot products. One code path
-//! serves decode (one activation row) and batched prefill (several rows): each weight row is
-//! read once and dotted with every activation row while it is hot in cache. Each output is
-//! the same dot product whatever the batch size, so batched and step-wise results agree bit
-//! for bit.
+//! Matrix products for every weight type, built on a kernel set's batched dot products and
+//! spread over a [`ThreadPool`].
+//!
+//! Activations are converted once per call into what the weight type's dot product wants
+//! (f32 as is, Q8_0 blocks, Q8_K blocks), as ggml does. The weight rows of all the products
+//! in one call (e.g. Q, K and V, which share their input) are cut into chunks that threads
+//! take from a shared counter; each chunk reads its weight rows once and dots each with every
+//! activation row. Each output is one dot product computed by one thread in a fixed order, so
+//! results do not depend on the thread count or the batch size: 2 threads equal 1 thread, and
+//! batched prefill equals step-wise decoding, bit for bit.
 
-use super::Kernels;
+use super::{Kernels, ThreadPool};
 use crate::gguf::GgmlType;
-use crate::quant::{BlockQ8, QK};
+use crate::quant::{BlockQ8, BlockQ8K, QK, QK_K};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A weight matrix `[rows, cols]` (ggml dims `[cols, rows]`) in the mapped file.
 #[derive(Debug, Clone, Copy)]
@@ -23,53 +29,193 @@ impl MatRef<'_> {
     }
 }
 
-/// `out[t][r] = Σ_c w[r][c] · x[t][c]` for `t < n`: `x` is `[n, cols]`, `out` is `[n, rows]`.
-/// `q8` is scratch for the quantized activations (resized as needed).
-///
-/// Panics if the lengths do not match the shapes (the model loader validates every shape, so
-/// this is a programming error, not bad input) or the type is not F32/F16/Q8_0/Q4_0.
+/// One product of a [`matmul_many`] call: `out` is `[n, w.rows]`.
+#[derive(Debug)]
+pub struct Task<'a, 'o> {
+    pub w: MatRef<'a>,
+    pub out: &'o mut [f32],
+}
+
+/// Reusable buffers for quantized activations.
+#[derive(Debug, Default)]
+pub struct MatmulScratch {
+    q8: Vec<BlockQ8>,
+    q8k: Vec<BlockQ8K>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Act {
+    F32,
+    Q8,
+    Q8K,
+}
+
+fn act_of(ty: GgmlType) -> Act {
+    match ty {
+        GgmlType::F32 | GgmlType::F16 => Act::F32,
+        GgmlType::Q8_0 | GgmlType::Q4_0 | GgmlType::Q5_0 => Act::Q8,
+        GgmlType::Q4K | GgmlType::Q6K => Act::Q8K,
+        other => panic!("matmul: weight type {other} has no kernel"),
+    }
+}
+
+/// `out[t][r] = Σ_c w[r][c] · x[t][c]` for `t < n`, one thread, one matrix.
 pub fn matmul(
     k: &Kernels,
     w: &MatRef<'_>,
     x: &[f32],
     n: usize,
     out: &mut [f32],
-    q8: &mut Vec<BlockQ8>,
+    scratch: &mut MatmulScratch,
 ) {
-    let (rows, cols) = (w.rows, w.cols);
+    matmul_many(k, None, x, n, &mut [Task { w: *w, out }], scratch);
+}
+
+/// Output pointer shared by the threads of one call.
+#[derive(Clone, Copy)]
+struct OutPtr(*mut f32, usize);
+// SAFETY: the threads of one call write disjoint elements (each (t, r) belongs to exactly one
+// chunk) and the call does not return before they are done.
+unsafe impl Send for OutPtr {}
+// SAFETY: as above.
+unsafe impl Sync for OutPtr {}
+
+/// Activation rows processed per kernel call (bounds the on-stack output buffer).
+const T_BLOCK: usize = 64;
+
+/// Every task's product with the same activations `x` (`[n, cols]`), on `pool`'s threads
+/// (`None`: the calling thread only).
+///
+/// Panics if the lengths do not match the shapes (the model loader validates every shape, so
+/// this is a programming error, not bad input) or a type has no kernel.
+pub fn matmul_many(
+    k: &Kernels,
+    pool: Option<&ThreadPool>,
+    x: &[f32],
+    n: usize,
+    tasks: &mut [Task<'_, '_>],
+    scratch: &mut MatmulScratch,
+) {
+    let Some(first) = tasks.first() else { return };
+    let cols = first.w.cols;
     assert_eq!(x.len(), n * cols, "matmul: activation length");
-    assert_eq!(out.len(), n * rows, "matmul: output length");
-    let rb = w.row_bytes();
-    match w.ggml_type {
-        GgmlType::F32 | GgmlType::F16 => {
-            let dot = if w.ggml_type == GgmlType::F32 {
-                k.dot_f32_bytes
-            } else {
-                k.dot_f16
+    for t in tasks.iter() {
+        assert_eq!(t.w.cols, cols, "matmul: tasks with different inputs");
+        assert_eq!(t.out.len(), n * t.w.rows, "matmul: output length");
+        assert_eq!(
+            t.w.data.len() as u64,
+            t.w.ggml_type
+                .bytes_for((t.w.rows * cols) as u64)
+                .expect("whole blocks"),
+            "matmul: weight bytes"
+        );
+    }
+    if n == 0 {
+        return;
+    }
+    let needs = |a: Act| tasks.iter().any(|t| act_of(t.w.ggml_type) == a);
+    if needs(Act::Q8) {
+        let nb = cols / QK;
+        scratch.q8.resize(n * nb, BlockQ8::default());
+        for t in 0..n {
+            (k.quantize_q8_0)(
+                &x[t * cols..(t + 1) * cols],
+                &mut scratch.q8[t * nb..(t + 1) * nb],
+            );
+        }
+    }
+    if needs(Act::Q8K) {
+        let nb = cols / QK_K;
+        scratch.q8k.resize(n * nb, BlockQ8K::default());
+        for t in 0..n {
+            (k.quantize_q8_k)(
+                &x[t * cols..(t + 1) * cols],
+                &mut scratch.q8k[t * nb..(t + 1) * nb],
+            );
+        }
+    }
+    let (q8, q8k) = (&scratch.q8[..], &scratch.q8k[..]);
+
+    // Work items: (task, first row, end row).
+    let threads = pool.map_or(1, ThreadPool::threads);
+    let total_rows: usize = tasks.iter().map(|t| t.w.rows).sum();
+    let chunk = if threads == 1 {
+        usize::MAX
+    } else {
+        (total_rows / (threads * 8)).clamp(16, 4096)
+    };
+    let mut items = Vec::new();
+    for (i, t) in tasks.iter().enumerate() {
+        let mut r = 0;
+        while r < t.w.rows {
+            let e = t.w.rows.min(r.saturating_add(chunk));
+            items.push((i, r, e));
+            r = e;
+        }
+    }
+    let outs: Vec<OutPtr> = tasks
+        .iter_mut()
+        .map(|t| OutPtr(t.out.as_mut_ptr(), t.out.len()))
+        .collect();
+    let mats: Vec<MatRef<'_>> = tasks.iter().map(|t| t.w).collect();
+    let next = AtomicUsize::new(0);
+
+    // One kernel call: `rows` weight rows from `r0` against activation rows `t0..t0 + tn`.
+    let call = |w: &MatRef<'_>, r0: usize, rows: usize, t0: usize, tn: usize, o: &mut [f32]| {
+        let rb = w.row_bytes();
+        let wr = &w.data[r0 * rb..(r0 + rows) * rb];
+        let (per8, perk) = (cols / QK, cols / QK_K);
+        let xs = || &x[t0 * cols..(t0 + tn) * cols];
+        let a8 = || &q8[t0 * per8..(t0 + tn) * per8];
+        let ak = || &q8k[t0 * perk..(t0 + tn) * perk];
+        match w.ggml_type {
+            GgmlType::F32 => (k.dot_f32_bytes)(wr, rows, xs(), o),
+            GgmlType::F16 => (k.dot_f16)(wr, rows, xs(), o),
+            GgmlType::Q8_0 => (k.dot_q8_0)(wr, rows, a8(), o),
+            GgmlType::Q4_0 => (k.dot_q4_0)(wr, rows, a8(), o),
+            GgmlType::Q5_0 => (k.dot_q5_0)(wr, rows, a8(), o),
+            GgmlType::Q4K => (k.dot_q4_k)(wr, rows, ak(), o),
+            GgmlType::Q6K => (k.dot_q6_k)(wr, rows, ak(), o),
+            other => panic!("matmul: weight type {other} has no kernel"),
+        }
+    };
+    let work = |_tid: usize| {
+        let mut tmp = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(ti, r0, r1)) = items.get(i) else {
+                break;
             };
-            for (r, wr) in w.data.chunks_exact(rb).enumerate() {
-                for t in 0..n {
-                    out[t * rows + r] = dot(wr, &x[t * cols..(t + 1) * cols]);
+            let (w, out) = (&mats[ti], outs[ti]);
+            let rows = r1 - r0;
+            if n == 1 {
+                assert!(r1 <= out.1);
+                // SAFETY: rows r0..r1 of the single output row belong to this chunk alone, are
+                // in bounds (checked above), and the buffer outlives the call.
+                let o = unsafe { std::slice::from_raw_parts_mut(out.0.add(r0), rows) };
+                call(w, r0, rows, 0, 1, o);
+                continue;
+            }
+            let mut t0 = 0;
+            while t0 < n {
+                let tn = T_BLOCK.min(n - t0);
+                tmp.resize(tn * rows, 0f32);
+                call(w, r0, rows, t0, tn, &mut tmp);
+                for t in 0..tn {
+                    for r in 0..rows {
+                        let idx = (t0 + t) * w.rows + r0 + r;
+                        assert!(idx < out.1);
+                        // SAFETY: idx is in bounds (checked above) and element (t0 + t, r0 + r)
+                        // belongs to this chunk alone; the buffer outlives the call.
+                        unsafe { *out.0.add(idx) = tmp[t * rows + r] };
+                    }
                 }
+                t0 += tn;
             }
         }
-        GgmlType::Q8_0 | GgmlType::Q4_0 => {
-            let nb = cols / QK;
-            q8.resize(n * nb, BlockQ8::default());
-            for t in 0..n {
-                (k.quantize_q8_0)(&x[t * cols..(t + 1) * cols], &mut q8[t * nb..(t + 1) * nb]);
-            }
-            let dot = if w.ggml_type == GgmlType::Q8_0 {
-                k.dot_q8_0
-            } else {
-                k.dot_q4_0
-            };
-            for (r, wr) in w.data.chunks_exact(rb).enumerate() {
-                for t in 0..n {
-                    out[t * rows + r] = dot(wr, &q8[t * nb..(t + 1) * nb]);
-                }
-            }
-        }
-        other => panic!("matmul: weight type {other} has no kernel"),
+    };
+    match pool {
+        Some(p) if p.threads() > 1 && items.len() > 1 => p.run(&work),
+        _ => work(0),
     }
 }

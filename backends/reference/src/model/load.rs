@@ -4,7 +4,7 @@
 
 use super::Hparams;
 use crate::gguf::{GgmlType, GgufFile, TensorInfo};
-use crate::kernels::{Kernels, MatRef};
+use crate::kernels::{Kernels, MatRef, ThreadPool};
 use crate::quant;
 use edgebench_backend::{BackendError, ModelInfo};
 use std::collections::BTreeMap;
@@ -38,6 +38,8 @@ pub struct LlamaModel {
     pub(crate) file: GgufFile,
     pub(crate) hp: Hparams,
     pub(crate) kernels: &'static Kernels,
+    /// Compute threads (workers parked between products), created once at load.
+    pub(crate) pool: ThreadPool,
     pub(crate) embd: Weight,
     pub(crate) layers: Vec<Layer>,
     pub(crate) output_norm: Vec<f32>,
@@ -53,19 +55,22 @@ impl std::fmt::Debug for LlamaModel {
             .field("path", &self.file.path())
             .field("hparams", &self.hp)
             .field("kernels", &self.kernels.name)
+            .field("threads", &self.pool.threads())
             .finish_non_exhaustive()
     }
 }
 
-const SUPPORTED: &str = "supported types: F32, F16, Q8_0, Q4_0; requantize with llama.cpp \
+const SUPPORTED: &str = "supported types: F32, F16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K; requantize with llama.cpp \
 (`llama-quantize --allow-requantize IN.gguf OUT.gguf Q8_0`) or re-synthesize with `edgebench model synth --quant q8_0`";
 
 impl LlamaModel {
-    /// Open and validate `path`. `max_seq_len` is bounded by the model's context length.
+    /// Open and validate `path`. `max_seq_len` is bounded by the model's context length;
+    /// matrix products run on `threads` threads (the caller's plus `threads - 1` workers).
     pub fn load(
         path: &Path,
         max_seq_len: usize,
         kernels: &'static Kernels,
+        threads: usize,
     ) -> Result<Self, BackendError> {
         let file = GgufFile::open(path).map_err(|e| match e {
             crate::gguf::GgufError::Io { path, source } => BackendError::Io { path, source },
@@ -110,6 +115,7 @@ impl LlamaModel {
             file,
             hp,
             kernels,
+            pool: ThreadPool::new(threads.max(1)),
             embd,
             layers,
             output_norm,
@@ -124,6 +130,10 @@ impl LlamaModel {
     }
     pub fn kernels(&self) -> &'static Kernels {
         self.kernels
+    }
+    /// Threads computing matrix products.
+    pub fn threads(&self) -> usize {
+        self.pool.threads()
     }
     /// Positions each session's KV cache holds.
     pub fn max_seq_len(&self) -> usize {

@@ -3,7 +3,8 @@
 //! products); a decode step is the same code with one row.
 
 use super::load::{Layer, LlamaModel};
-use crate::quant::{self, BlockQ8};
+use crate::kernels::{matmul_many, MatmulScratch, Task};
+use crate::quant;
 use edgebench_backend::{BackendError, Logits};
 
 /// One generation stream over a [`LlamaModel`].
@@ -31,7 +32,7 @@ struct Scratch {
     scores: Vec<f32>,
     cos: Vec<f32>,
     sin: Vec<f32>,
-    q8: Vec<BlockQ8>,
+    mm: MatmulScratch,
 }
 
 fn sized(v: &mut Vec<f32>, n: usize) -> &mut [f32] {
@@ -115,12 +116,26 @@ impl<'m> LlamaSession<'m> {
         for (o, x) in xn.chunks_exact_mut(e).zip(s.x.chunks_exact(e)) {
             (k.rmsnorm)(o, x, &layer.attn_norm, hp.rms_eps);
         }
+        let pool = Some(&m.pool);
         let q = sized(&mut s.q, n * qd);
-        crate::kernels::matmul(k, &m.mat(&layer.wq), xn, n, q, &mut s.q8);
         let kk = sized(&mut s.k, n * kvd);
-        crate::kernels::matmul(k, &m.mat(&layer.wk), xn, n, kk, &mut s.q8);
         let vv = sized(&mut s.v, n * kvd);
-        crate::kernels::matmul(k, &m.mat(&layer.wv), xn, n, vv, &mut s.q8);
+        let mut qkv = [
+            Task {
+                w: m.mat(&layer.wq),
+                out: q,
+            },
+            Task {
+                w: m.mat(&layer.wk),
+                out: kk,
+            },
+            Task {
+                w: m.mat(&layer.wv),
+                out: vv,
+            },
+        ];
+        matmul_many(k, pool, xn, n, &mut qkv, &mut s.mm);
+        let (q, kk, vv) = (&mut s.q[..n * qd], &mut s.k[..n * kvd], &s.v[..n * kvd]);
 
         let cache_base = l * m.max_seq * kvd;
         for t in 0..n {
@@ -134,28 +149,33 @@ impl<'m> LlamaSession<'m> {
         }
 
         let att = sized(&mut s.att, n * qd);
-        att.fill(0.0);
         let scale = 1.0 / (hd as f32).sqrt();
+        let (kc, vc) = (&self.k_cache[cache_base..], &self.v_cache[cache_base..]);
         for t in 0..n {
             let len = self.pos + t + 1; // causal: positions 0..=p
             let scores = sized(&mut s.scores, len);
             for h in 0..hp.n_head {
                 let kvh = h / hp.group();
                 let qh = &q[t * qd + h * hd..t * qd + (h + 1) * hd];
-                for (j, sc) in scores.iter_mut().enumerate() {
-                    let at = cache_base + j * kvd + kvh * hd;
-                    *sc = (k.dot_f32)(qh, &self.k_cache[at..at + hd]) * scale;
-                }
-                (k.softmax)(scores);
                 let out = &mut att[t * qd + h * hd..t * qd + (h + 1) * hd];
-                for (j, &w) in scores.iter().enumerate() {
-                    let at = cache_base + j * kvd + kvh * hd;
-                    (k.axpy)(out, w, &self.v_cache[at..at + hd]);
-                }
+                (k.attend)(
+                    qh,
+                    &kc[kvh * hd..],
+                    &vc[kvh * hd..],
+                    kvd,
+                    len,
+                    scale,
+                    scores,
+                    out,
+                );
             }
         }
         let proj = sized(&mut s.proj, n * e);
-        crate::kernels::matmul(k, &m.mat(&layer.wo), att, n, proj, &mut s.q8);
+        let mut o = [Task {
+            w: m.mat(&layer.wo),
+            out: proj,
+        }];
+        matmul_many(k, pool, att, n, &mut o, &mut s.mm);
         (k.axpy)(&mut s.x, 1.0, proj);
 
         // Feed-forward block.
@@ -164,12 +184,26 @@ impl<'m> LlamaSession<'m> {
             (k.rmsnorm)(o, x, &layer.ffn_norm, hp.rms_eps);
         }
         let gate = sized(&mut s.gate, n * hp.n_ff);
-        crate::kernels::matmul(k, &m.mat(&layer.w_gate), xn, n, gate, &mut s.q8);
         let up = sized(&mut s.up, n * hp.n_ff);
-        crate::kernels::matmul(k, &m.mat(&layer.w_up), xn, n, up, &mut s.q8);
+        let mut gu = [
+            Task {
+                w: m.mat(&layer.w_gate),
+                out: gate,
+            },
+            Task {
+                w: m.mat(&layer.w_up),
+                out: up,
+            },
+        ];
+        matmul_many(k, pool, xn, n, &mut gu, &mut s.mm);
+        let (gate, up) = (&mut s.gate[..n * hp.n_ff], &s.up[..n * hp.n_ff]);
         (k.silu_mul)(gate, up);
         let proj = sized(&mut s.proj, n * e);
-        crate::kernels::matmul(k, &m.mat(&layer.w_down), gate, n, proj, &mut s.q8);
+        let mut down = [Task {
+            w: m.mat(&layer.w_down),
+            out: proj,
+        }];
+        matmul_many(k, pool, gate, n, &mut down, &mut s.mm);
         (k.axpy)(&mut s.x, 1.0, proj);
     }
 
@@ -181,7 +215,11 @@ impl<'m> LlamaSession<'m> {
         let xn = sized(&mut self.s.xn, e);
         (k.rmsnorm)(xn, last, &m.output_norm, hp.rms_eps);
         let mut logits = vec![0f32; hp.n_vocab];
-        crate::kernels::matmul(k, &m.mat(&m.output), xn, 1, &mut logits, &mut self.s.q8);
+        let mut out = [Task {
+            w: m.mat(&m.output),
+            out: &mut logits,
+        }];
+        matmul_many(k, Some(&m.pool), xn, 1, &mut out, &mut self.s.mm);
         logits
     }
 }

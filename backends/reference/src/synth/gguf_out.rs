@@ -1,10 +1,14 @@
 //! Writing a synthesized llama as GGUF: llama.cpp tensor names, `llama.*` metadata, a minimal
 //! llama tokenizer, the converter's Q/K row permutation, and the chosen tensor type.
 //!
-//! Types: norm weights are always F32 (as llama.cpp writes them). Every other tensor,
-//! including `token_embd` and `output`, gets the requested type, except that a matrix whose
-//! rows are not a whole number of 32-element blocks falls back to F16, as llama.cpp's
-//! converter does (the tiny preset's `ffn_down`, with rows of 176, is such a tensor).
+//! Types: norm weights are always F32 (as llama.cpp writes them). For f32/f16/q8_0/q4_0 every
+//! other tensor, including `token_embd` and `output`, gets the requested type, except that a
+//! matrix whose rows are not a whole number of 32-element blocks falls back to F16, as
+//! llama.cpp's converter does (the tiny preset's `ffn_down`, with rows of 176, is such a
+//! tensor). `q4_k_m` follows llama.cpp's `llama_tensor_get_type` for `MOSTLY_Q4_K_M` (no
+//! importance matrix): Q6_K for `output` (or the tied embedding) and for the `attn_v` and
+//! `ffn_down` of the layers `use_more_bits` picks, Q4_K elsewhere; rows that are not a multiple
+//! of 256 fall back to Q5_0 (for Q4_K) and Q8_0 (for Q6_K), then F16 if still not whole blocks.
 
 use super::preset::{LlamaConfig, Preset};
 use super::weights::{LlamaWeights, TensorId};
@@ -22,14 +26,17 @@ pub enum SynthQuant {
     F16,
     Q8_0,
     Q4_0,
+    /// llama.cpp's Q4_K_M recipe (a mix of Q4_K, Q6_K and their fallbacks Q5_0, Q8_0).
+    Q4KM,
 }
 
 impl SynthQuant {
-    pub const ALL: [SynthQuant; 4] = [
+    pub const ALL: [SynthQuant; 5] = [
         SynthQuant::F32,
         SynthQuant::F16,
         SynthQuant::Q8_0,
         SynthQuant::Q4_0,
+        SynthQuant::Q4KM,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,15 +45,18 @@ impl SynthQuant {
             SynthQuant::F16 => "f16",
             SynthQuant::Q8_0 => "q8_0",
             SynthQuant::Q4_0 => "q4_0",
+            SynthQuant::Q4KM => "q4_k_m",
         }
     }
 
+    /// The main matrix type (Q4_K for the `q4_k_m` mix; see [`tensor_type`] for each tensor).
     pub fn ggml_type(self) -> GgmlType {
         match self {
             SynthQuant::F32 => GgmlType::F32,
             SynthQuant::F16 => GgmlType::F16,
             SynthQuant::Q8_0 => GgmlType::Q8_0,
             SynthQuant::Q4_0 => GgmlType::Q4_0,
+            SynthQuant::Q4KM => GgmlType::Q4K,
         }
     }
 
@@ -57,7 +67,41 @@ impl SynthQuant {
             SynthQuant::F16 => 1,
             SynthQuant::Q4_0 => 2,
             SynthQuant::Q8_0 => 7,
+            SynthQuant::Q4KM => 15,
         }
+    }
+}
+
+/// llama.cpp's `use_more_bits`: the first and last eighth of the layers and every third one
+/// in between get more bits in the `_M` mixes.
+fn use_more_bits(i: usize, n: usize) -> bool {
+    i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2
+}
+
+/// The GGUF type of tensor `id` in a file of quantization `q`.
+pub fn tensor_type(c: &LlamaConfig, id: TensorId, q: SynthQuant) -> GgmlType {
+    let cols = id.shape(c).1 as u64;
+    let want = match (q, id) {
+        (_, TensorId::Norm | TensorId::AttnNorm(_) | TensorId::FfnNorm(_)) => return GgmlType::F32,
+        (SynthQuant::Q4KM, TensorId::LmHead) => GgmlType::Q6K,
+        (SynthQuant::Q4KM, TensorId::Embed) if c.tie_word_embeddings => GgmlType::Q6K,
+        (SynthQuant::Q4KM, TensorId::V(l) | TensorId::Down(l))
+            if use_more_bits(l, c.num_hidden_layers) =>
+        {
+            GgmlType::Q6K
+        }
+        (q, _) => q.ggml_type(),
+    };
+    let fallback = match want {
+        _ if cols.is_multiple_of(want.block_elems()) => want,
+        GgmlType::Q4K => GgmlType::Q5_0,
+        GgmlType::Q6K => GgmlType::Q8_0,
+        other => other,
+    };
+    if cols.is_multiple_of(fallback.block_elems()) {
+        fallback
+    } else {
+        GgmlType::F16
     }
 }
 
@@ -69,7 +113,7 @@ impl fmt::Display for SynthQuant {
 
 /// An unknown quantization name; the message lists the known ones.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("unknown quantization `{0}`; known: f32, f16, q8_0, q4_0")]
+#[error("unknown quantization `{0}`; known: f32, f16, q8_0, q4_0, q4_k_m")]
 pub struct UnknownQuant(pub String);
 
 impl FromStr for SynthQuant {
@@ -154,11 +198,7 @@ fn write_with<'a>(
     let list = tensor_list(c);
     for (name, id) in &list {
         let (rows, cols) = id.shape(c);
-        let ty = match id {
-            TensorId::Norm | TensorId::AttnNorm(_) | TensorId::FfnNorm(_) => GgmlType::F32,
-            _ if !(cols as u64).is_multiple_of(q.ggml_type().block_elems()) => GgmlType::F16,
-            _ => q.ggml_type(),
-        };
+        let ty = tensor_type(c, *id, q);
         let dims: Vec<u64> = if rows == 1 {
             vec![cols as u64]
         } else {
@@ -197,7 +237,7 @@ fn metadata(w: &mut GgufWriter, c: &LlamaConfig, q: SynthQuant) {
         .meta("general.name", MetaValue::String(c.name.clone()))
         .meta("general.file_type", MetaValue::U32(q.file_type()))
         .meta("general.alignment", MetaValue::U32(32));
-    if matches!(q, SynthQuant::Q8_0 | SynthQuant::Q4_0) {
+    if matches!(q, SynthQuant::Q8_0 | SynthQuant::Q4_0 | SynthQuant::Q4KM) {
         w.meta("general.quantization_version", MetaValue::U32(2));
     }
     w.meta("llama.vocab_size", u(c.vocab_size))
@@ -244,7 +284,33 @@ fn tokenizer(w: &mut GgufWriter, vocab: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::permute_qk_rows;
+    use super::*;
+    use crate::synth::Preset;
+
+    #[test]
+    fn q4_k_m_mix_matches_llama_cpp_on_stories15m_and_tinyllama() {
+        // llama.cpp's quantizer on stories15m: Q5_0 ×35, Q4_K ×4, Q8_0 ×3, Q6_K ×2 (+13 F32).
+        let count = |p: Preset| {
+            let c = p.config();
+            let mut n = std::collections::BTreeMap::new();
+            for (_, id) in tensor_list(&c) {
+                *n.entry(tensor_type(&c, id, SynthQuant::Q4KM)).or_insert(0) += 1;
+            }
+            n
+        };
+        let s = count(Preset::Stories15m);
+        assert_eq!(s[&GgmlType::Q5_0], 35);
+        assert_eq!(s[&GgmlType::Q4K], 4);
+        assert_eq!(s[&GgmlType::Q8_0], 3);
+        assert_eq!(s[&GgmlType::Q6K], 2);
+        assert_eq!(s[&GgmlType::F32], 13);
+        // TinyLlama (22 layers, rows of 2048/5632): real K-quants; use_more_bits picks 10 layers
+        // for each of attn_v and ffn_down, plus output.weight.
+        let t = count(Preset::Tinyllama1_1b);
+        assert_eq!(t[&GgmlType::Q6K], 21);
+        assert_eq!(t.get(&GgmlType::Q5_0), None);
+        assert_eq!(t[&GgmlType::Q4K], 2 + 22 * 7 - 21);
+    }
 
     #[test]
     fn permutation_interleaves_halves_per_head() {

@@ -1,0 +1,167 @@
+//! Every kernel of every set this CPU runs (scalar vs SIMD), at the presets' sizes:
+//! matrix-vector products of 288×768 (stories15m), 576×1536 (smollm-135m) and 2048×5632
+//! (TinyLlama) for each weight type, a 64-token batch (prefill) at 576×1536, activation
+//! quantization, RMSNorm and attention over 256 cached positions.
+//! `cargo bench -p edgebench-reference --bench kernels [-- FILTER]`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use edgebench_reference::gguf::GgmlType;
+use edgebench_reference::kernels::{self, Kernels};
+use edgebench_reference::quant::{self, BlockQ8, BlockQ8K, QK, QK_K};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn data(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+const SIZES: [(usize, usize); 3] = [(288, 768), (576, 1536), (2048, 5632)];
+const TYPES: [GgmlType; 7] = [
+    GgmlType::F32,
+    GgmlType::F16,
+    GgmlType::Q8_0,
+    GgmlType::Q4_0,
+    GgmlType::Q5_0,
+    GgmlType::Q4K,
+    GgmlType::Q6K,
+];
+
+/// `rows × cols` weights of `ty` times `n` activation rows, through the set's kernel.
+fn product(k: &Kernels, ty: GgmlType, w: &[u8], rows: usize, x: &[f32], n: usize, out: &mut [f32]) {
+    let cols = x.len() / n;
+    match ty {
+        GgmlType::F32 => (k.dot_f32_bytes)(w, rows, x, out),
+        GgmlType::F16 => (k.dot_f16)(w, rows, x, out),
+        GgmlType::Q4K | GgmlType::Q6K => {
+            let mut a = vec![BlockQ8K::default(); n * cols / QK_K];
+            for t in 0..n {
+                (k.quantize_q8_k)(
+                    &x[t * cols..(t + 1) * cols],
+                    &mut a[t * cols / QK_K..(t + 1) * cols / QK_K],
+                );
+            }
+            let f = if ty == GgmlType::Q4K {
+                k.dot_q4_k
+            } else {
+                k.dot_q6_k
+            };
+            f(w, rows, &a, out)
+        }
+        _ => {
+            let mut a = vec![BlockQ8::default(); n * cols / QK];
+            for t in 0..n {
+                (k.quantize_q8_0)(
+                    &x[t * cols..(t + 1) * cols],
+                    &mut a[t * cols / QK..(t + 1) * cols / QK],
+                );
+            }
+            let f = match ty {
+                GgmlType::Q8_0 => k.dot_q8_0,
+                GgmlType::Q4_0 => k.dot_q4_0,
+                _ => k.dot_q5_0,
+            };
+            f(w, rows, &a, out)
+        }
+    }
+}
+
+fn matvec(c: &mut Criterion) {
+    for (rows, cols) in SIZES {
+        let wf = data(rows * cols, 1);
+        let x = data(cols, 2);
+        let mut g = c.benchmark_group(format!("matvec_{rows}x{cols}"));
+        g.throughput(Throughput::Elements((rows * cols) as u64));
+        for ty in TYPES {
+            let w = quant::quantize(ty, &wf).unwrap();
+            for k in kernels::sets() {
+                let mut out = vec![0f32; rows];
+                g.bench_function(BenchmarkId::new(ty.name(), k.name), |b| {
+                    b.iter(|| product(k, ty, black_box(&w), rows, black_box(&x), 1, &mut out))
+                });
+            }
+        }
+        g.finish();
+    }
+}
+
+fn prefill(c: &mut Criterion) {
+    let (rows, cols, n) = (576, 1536, 64);
+    let wf = data(rows * cols, 3);
+    let x = data(n * cols, 4);
+    let mut g = c.benchmark_group(format!("batch64_{rows}x{cols}"));
+    g.throughput(Throughput::Elements((rows * cols * n) as u64));
+    for ty in [GgmlType::F32, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4K] {
+        let w = quant::quantize(ty, &wf).unwrap();
+        for k in kernels::sets() {
+            let mut out = vec![0f32; rows * n];
+            g.bench_function(BenchmarkId::new(ty.name(), k.name), |b| {
+                b.iter(|| product(k, ty, black_box(&w), rows, black_box(&x), n, &mut out))
+            });
+        }
+    }
+    g.finish();
+}
+
+fn small(c: &mut Criterion) {
+    let x = data(5632, 5);
+    let w = data(5632, 6);
+    let mut g = c.benchmark_group("elementwise_5632");
+    for k in kernels::sets() {
+        let mut a8 = vec![BlockQ8::default(); 5632 / QK];
+        g.bench_function(BenchmarkId::new("quantize_q8_0", k.name), |b| {
+            b.iter(|| (k.quantize_q8_0)(black_box(&x), &mut a8))
+        });
+        let mut out = vec![0f32; 5632];
+        g.bench_function(BenchmarkId::new("rmsnorm", k.name), |b| {
+            b.iter(|| (k.rmsnorm)(&mut out, black_box(&x), &w, 1e-5))
+        });
+        g.bench_function(BenchmarkId::new("silu_mul", k.name), |b| {
+            b.iter(|| {
+                out.copy_from_slice(&x);
+                (k.silu_mul)(&mut out, black_box(&w))
+            })
+        });
+    }
+    g.finish();
+    let (hd, len, stride) = (64, 256, 192);
+    let q = data(hd, 7);
+    let kc = data(len * stride, 8);
+    let vc = data(len * stride, 9);
+    let mut g = c.benchmark_group("attend_hd64_len256");
+    for k in kernels::sets() {
+        let (mut sc, mut out) = (vec![0f32; len], vec![0f32; hd]);
+        g.bench_function(k.name, |b| {
+            b.iter(|| {
+                (k.attend)(
+                    black_box(&q),
+                    &kc,
+                    &vc,
+                    stride,
+                    len,
+                    0.125,
+                    &mut sc,
+                    &mut out,
+                )
+            })
+        });
+    }
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(800))
+}
+
+criterion_group! { name = benches; config = config(); targets = matvec, prefill, small }
+criterion_main!(benches);

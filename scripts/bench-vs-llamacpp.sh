@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Compare edgebench's reference engine with llama.cpp on the same GGUF files: decode and
+# prefill tokens/s side by side (1 and 2 threads, prompt 64, gen 128, best of 3), greedy-token
+# agreement over 32 steps, and the memory-bandwidth roofline. Both sides are measured on every
+# run; nothing is hard-coded.
+#
+#   scripts/bench-vs-llamacpp.sh                 # stories15m + smollm-135m (f32/q8_0/q4_0/q4_k_m),
+#                                                #   tinyllama-1.1b q4_0
+#   PRESETS="stories15m" QUANTS="q8_0 q4_0" THREADS=1,2 scripts/bench-vs-llamacpp.sh
+#
+# Environment: PRESETS, QUANTS, TINYLLAMA_QUANTS (default q4_0; empty skips it), THREADS,
+# PROMPT, GEN, REPS, GREEDY, MODEL_DIR (default .models/bench), VENV (default .venv-llamacpp),
+# JSON_OUT (optional path for the raw numbers).
+#
+# First run: creates $VENV and `pip install llama-cpp-python==0.3.*`, which builds llama.cpp
+# from source (about 15 minutes on 2 cores; it fetches CMake from PyPI by itself).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PRESETS=${PRESETS:-"stories15m smollm-135m"}
+QUANTS=${QUANTS:-"f32 q8_0 q4_0 q4_k_m"}
+TINYLLAMA_QUANTS=${TINYLLAMA_QUANTS-"q4_0"}
+THREADS=${THREADS:-1,2}
+PROMPT=${PROMPT:-64}
+GEN=${GEN:-128}
+REPS=${REPS:-3}
+GREEDY=${GREEDY:-32}
+MODEL_DIR=${MODEL_DIR:-.models/bench}
+VENV=${VENV:-.venv-llamacpp}
+TARGET=${CARGO_TARGET_DIR:-target}
+
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import llama_cpp, numpy" 2>/dev/null; then
+    echo "== creating $VENV and building llama-cpp-python (about 15 minutes the first time)" >&2
+    python3 -m venv "$VENV"
+    CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+        "$VENV/bin/pip" install --quiet "llama-cpp-python==0.3.*" numpy
+fi
+
+echo "== building the reference engine's tools (release)" >&2
+cargo build --release --quiet -p edgebench-reference --example synth --example bench_gguf --example membw
+BIN="$TARGET/release/examples"
+
+mkdir -p "$MODEL_DIR"
+files=()
+synth() { # preset quant
+    local f="$MODEL_DIR/$1-$2.gguf"
+    if [ ! -s "$f" ]; then
+        echo "== synthesizing $f" >&2
+        "$BIN/synth" "$1" "$2" "$f.partial" >/dev/null && mv "$f.partial" "$f"
+    fi
+    files+=("$f")
+}
+for p in $PRESETS; do for q in $QUANTS; do synth "$p" "$q"; done; done
+for q in $TINYLLAMA_QUANTS; do synth tinyllama-1.1b "$q"; done
+
+"$VENV/bin/python" scripts/bench_llamacpp.py \
+    --ref-bin "$BIN/bench_gguf" --membw-bin "$BIN/membw" \
+    --threads "$THREADS" --prompt "$PROMPT" --gen "$GEN" --reps "$REPS" --greedy "$GREEDY" \
+    ${JSON_OUT:+--json-out "$JSON_OUT"} "${files[@]}"

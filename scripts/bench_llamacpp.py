@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Side-by-side decode/prefill speed of llama.cpp and edgebench's reference engine on the same
+GGUF files, plus greedy-token agreement and the memory-bandwidth roofline.
+
+Driven by scripts/bench-vs-llamacpp.sh, which builds the tools, synthesizes the files and
+creates the venv. Usage:
+
+  bench_llamacpp.py --ref-bin BENCH_GGUF --membw-bin MEMBW --threads 1,2 \
+      --prompt 64 --gen 128 --reps 3 --greedy 32 FILE.gguf [FILE.gguf ...]
+
+llama.cpp is driven through llama-cpp-python's low-level API: the prompt is one batch with
+logits for its last position only, then single-token `llama_decode` calls with greedy argmax;
+each call is timed with time.perf_counter_ns (the argmax is outside the timed region, as in
+the reference engine's driver). Both sides use an f32 KV cache and no flash attention, the
+same prompt token ids, the same thread count; best of `reps` for each.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import llama_cpp as L
+
+GGML_TYPE_F32 = 0
+
+
+@L.llama_log_callback
+def _QUIET(level, text, user_data):  # llama.cpp logs every load at length; keep stderr readable
+    pass
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+class LlamaRunner:
+    def __init__(self, path, threads, n_ctx=512):
+        mp = L.llama_model_default_params()
+        self.model = L.llama_model_load_from_file(path.encode(), mp)
+        if not self.model:
+            raise RuntimeError(f"llama.cpp could not load {path}")
+        cp = L.llama_context_default_params()
+        cp.n_ctx = n_ctx
+        cp.n_batch = n_ctx
+        cp.n_ubatch = n_ctx
+        cp.n_threads = threads
+        cp.n_threads_batch = threads
+        cp.type_k = GGML_TYPE_F32
+        cp.type_v = GGML_TYPE_F32
+        cp.flash_attn_type = 0  # disabled
+        cp.no_perf = True
+        self.ctx = L.llama_init_from_model(self.model, cp)
+        if not self.ctx:
+            raise RuntimeError("llama.cpp could not create a context")
+        self.vocab = L.llama_vocab_n_tokens(L.llama_model_get_vocab(self.model))
+        self.batch = L.llama_batch_init(n_ctx, 0, 1)
+
+    def close(self):
+        L.llama_batch_free(self.batch)
+        L.llama_free(self.ctx)
+        L.llama_model_free(self.model)
+
+    def reset(self):
+        L.llama_memory_clear(L.llama_get_memory(self.ctx), True)
+
+    def _eval(self, tokens, pos0):
+        b = self.batch
+        b.n_tokens = len(tokens)
+        for i, t in enumerate(tokens):
+            b.token[i] = t
+            b.pos[i] = pos0 + i
+            b.n_seq_id[i] = 1
+            b.seq_id[i][0] = 0
+            b.logits[i] = 1 if i == len(tokens) - 1 else 0
+        t0 = time.perf_counter_ns()
+        rc = L.llama_decode(self.ctx, b)
+        dt = time.perf_counter_ns() - t0
+        if rc != 0:
+            raise RuntimeError(f"llama_decode returned {rc}")
+        return dt
+
+    def argmax(self):
+        p = L.llama_get_logits_ith(self.ctx, -1)
+        return int(np.argmax(np.ctypeslib.as_array(p, shape=(self.vocab,))))
+
+    def run(self, prompt, gen):
+        """(prefill ns, decode ns summed over gen steps, generated tokens)."""
+        self.reset()
+        pre = self._eval(prompt, 0)
+        toks, dec = [], 0
+        tok = self.argmax()
+        for i in range(gen):
+            toks.append(tok)
+            dec += self._eval([tok], len(prompt) + i)
+            tok = self.argmax()
+        return pre, dec, toks
+
+
+def llama_side(path, threads, prompt, gen, reps, greedy):
+    r = LlamaRunner(path, threads)
+    try:
+        best_pre, best_dec = float("inf"), float("inf")
+        for _ in range(reps):
+            pre, dec, _ = r.run(prompt, gen)
+            best_pre, best_dec = min(best_pre, pre), min(best_dec, dec)
+        toks = r.run(prompt, greedy)[2] if greedy else []
+        return {
+            "prefill_tok_s": len(prompt) / (best_pre / 1e9),
+            "decode_tok_s": gen / (best_dec / 1e9),
+            "tokens": toks,
+        }
+    finally:
+        r.close()
+
+
+def ref_side(binary, path, threads, prompt, gen, reps, greedy):
+    out = subprocess.run(
+        [binary, path, "--threads", str(threads), "--prompt-ids", ",".join(map(str, prompt)),
+         "--gen", str(gen), "--reps", str(reps), "--greedy", str(greedy)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def membw(binary, threads):
+    out = subprocess.run([binary, str(threads), "1024"], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["read_gb_s"]
+
+
+def match_len(a, b):
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("files", nargs="+")
+    ap.add_argument("--ref-bin", required=True)
+    ap.add_argument("--membw-bin", required=True)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--prompt", type=int, default=64)
+    ap.add_argument("--gen", type=int, default=128)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--greedy", type=int, default=32)
+    ap.add_argument("--json-out")
+    a = ap.parse_args()
+    threads = [int(t) for t in a.threads.split(",")]
+    L.llama_backend_init()
+    L.llama_log_set(_QUIET, ctypes.c_void_p(0))
+    log("llama.cpp system info:", L.llama_print_system_info().decode().strip())
+    bw = {t: membw(a.membw_bin, t) for t in threads}
+    log("memory read bandwidth GB/s:", bw)
+    rows = []
+    for f in a.files:
+        name = os.path.basename(f).removesuffix(".gguf")
+        for t in threads:
+            # The vocabulary size comes from the file via the reference engine's first run.
+            probe = ref_side(a.ref_bin, f, t, [1], 1, 1, 0) if not rows or rows[-1]["file"] != name else None
+            vocab = probe["vocab"] if probe else rows[-1]["vocab"]
+            prompt = [(i * 131 + 7) % vocab for i in range(a.prompt)]
+            log(f"{name} threads={t}: reference ...")
+            ours = ref_side(a.ref_bin, f, t, prompt, a.gen, a.reps, a.greedy if t == threads[0] else 0)
+            log(f"{name} threads={t}: llama.cpp ...")
+            theirs = llama_side(f, t, prompt, a.gen, a.reps, a.greedy if t == threads[0] else 0)
+            row = {
+                "file": name, "threads": t, "vocab": vocab,
+                "weight_bytes": ours["weight_bytes"], "kernels": ours["kernels"],
+                "ref_decode": ours["decode_tok_s"], "cpp_decode": theirs["decode_tok_s"],
+                "ref_prefill": ours["prefill_tok_s"], "cpp_prefill": theirs["prefill_tok_s"],
+                "greedy": (match_len(ours["tokens"], theirs["tokens"]) if ours["tokens"] else None),
+                "greedy_n": len(ours["tokens"]),
+            }
+            rows.append(row)
+            log(json.dumps(row))
+    print()
+    print(f"# reference ({rows[0]['kernels'] if rows else '?'}) vs llama.cpp {L.__version__}, same GGUF, "
+          f"prompt {a.prompt}, gen {a.gen}, best of {a.reps} (tokens/s)")
+    print()
+    print("| file | thr | ref decode | llama.cpp decode | ratio | ref prefill | llama.cpp prefill | ratio | greedy match |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        g = "" if r["greedy"] is None else (
+            f"{r['greedy']}/{r['greedy_n']}" + (" (exact)" if r["greedy"] == r["greedy_n"] else ""))
+        print(f"| {r['file']} | {r['threads']} | {r['ref_decode']:.1f} | {r['cpp_decode']:.1f} | "
+              f"{r['ref_decode'] / r['cpp_decode']:.2f} | {r['ref_prefill']:.0f} | {r['cpp_prefill']:.0f} | "
+              f"{r['ref_prefill'] / r['cpp_prefill']:.2f} | {g} |")
+    print()
+    print("# bandwidth roofline (decode ceiling = read bandwidth / weight bytes per token)")
+    print()
+    print("| file | thr | read GB/s | weights MB/token | ceiling tok/s | ref tok/s (of ceiling) | llama.cpp tok/s (of ceiling) |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        ceil = bw[r["threads"]] * 1e9 / r["weight_bytes"]
+        print(f"| {r['file']} | {r['threads']} | {bw[r['threads']]:.1f} | {r['weight_bytes'] / 1e6:.1f} | {ceil:.1f} | "
+              f"{r['ref_decode']:.1f} ({r['ref_decode'] / ceil:.0%}) | {r['cpp_decode']:.1f} ({r['cpp_decode'] / ceil:.0%}) |")
+    if a.json_out:
+        with open(a.json_out, "w") as fh:
+            json.dump({"bandwidth_gb_s": bw, "rows": rows}, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ use crate::results::PointError;
 use crate::scenario::LoadedScenario;
 
 /// Quantizations a synthesized model can be written in, per file format.
-pub const GGUF_QUANTS: &[&str] = &["f32", "f16", "q8_0", "q4_0"];
+pub const GGUF_QUANTS: &[&str] = &["f32", "f16", "q8_0", "q4_0", "q4_k_m"];
 pub const ONNX_QUANTS: &[&str] = &["f32", "int8", "int4"];
 
 /// Where a point's model comes from.

@@ -88,39 +88,10 @@ fn truncated_gguf_fails_its_point_only() {
 #[cfg(feature = "tract")]
 #[test]
 fn truncated_onnx_and_unknown_op_fail_their_points_only() {
-    use edgebench_onnx_export::proto::*;
     let tmp = tempfile::tempdir().unwrap();
     let good = synth(tmp.path(), "f32", "onnx");
     let cut = truncated_copy(&good, "cut.onnx");
-    let vi = |n: &str| ValueInfo {
-        name: n.into(),
-        elem_type: DataType::Float,
-        dims: vec![Dim::Fixed(1)],
-    };
-    let model = Model {
-        ir_version: 8,
-        opsets: vec![(String::new(), 18), ("com.example".into(), 1)],
-        producer_name: "edgebench-test".into(),
-        producer_version: "0".into(),
-        doc_string: String::new(),
-        metadata: vec![],
-        graph: Graph {
-            name: "g".into(),
-            nodes: vec![Node {
-                name: "frobnicate".into(),
-                op_type: "Frobnicate".into(),
-                domain: "com.example".into(),
-                inputs: vec!["x".into()],
-                outputs: vec!["y".into()],
-                attrs: vec![],
-            }],
-            initializers: vec![],
-            inputs: vec![vi("x")],
-            outputs: vec![vi("y")],
-        },
-    };
-    let unknown = tmp.path().join("unknown-op.onnx");
-    std::fs::write(&unknown, model.to_bytes()).unwrap();
+    let unknown = edgebench_onnx_export::testing::unknown_op_model(tmp.path());
     let scenario = format!(
         "name = \"t\"\nbackends = [\"tract\"]\nprompt_tokens = 4\ngen_tokens = 4\nrepetitions = 1\n[[models]]\npath = \"{}\"\n[[models]]\npath = \"{}\"\n[[models]]\npath = \"{}\"\n",
         cut.display(),

@@ -16,6 +16,8 @@ mod linear;
 mod llama;
 pub mod proto;
 pub mod source;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use edgebench_reference::synth::{LlamaConfig, LlamaWeights, Preset};
 pub use facts::{llama_parameter_count, weight_facts, WeightFacts};

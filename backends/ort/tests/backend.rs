@@ -3,7 +3,7 @@
 //! Every test skips (with a printed reason) when the ONNX Runtime library is not installed;
 //! CI installs it with `bash scripts/setup-onnxruntime.sh`.
 
-mod common;
+use edgebench_onnx_export::testing as common;
 
 use common::*;
 use edgebench_backend::{conformance, Backend, BackendError};

@@ -1,7 +1,7 @@
 //! tract on synthesized ONNX files: the conformance suite, agreement with the reference engine
 //! on the same weights, quantized variants against fp32, and clear errors on bad files.
 
-mod common;
+use edgebench_onnx_export::testing as common;
 
 use common::*;
 use edgebench_backend::{conformance, Backend, BackendError};

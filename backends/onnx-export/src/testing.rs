@@ -1,9 +1,9 @@
-//! Shared helpers for the ONNX backends' tests (the same file lives in `backends/ort/tests`):
-//! synthesize a preset as ONNX and as f32 GGUF from one weight set, load, compare.
-#![allow(dead_code)]
+//! Test fixtures shared by the ONNX backends' tests and the harness's end-to-end tests
+//! (feature `testing`): synthesize a preset as ONNX and as f32 GGUF from one weight set, load,
+//! compare, and build broken files (truncated, unknown op). They panic on failure, as tests do.
 
+use crate::{agreement, write_onnx, LlamaWeights, OnnxVariant};
 use edgebench_backend::{conformance, Backend, LoadOptions, Logits, Model, ModelFormat, ModelSpec};
-use edgebench_onnx_export::{agreement, write_onnx, LlamaWeights, OnnxVariant};
 use edgebench_reference::synth::{canonical_weights, write_gguf, Preset, SynthQuant};
 use edgebench_reference::ReferenceBackend;
 use std::path::{Path, PathBuf};
@@ -105,7 +105,7 @@ pub fn quant_agreement(
 /// Tokens and final logits of 8 greedy steps on the tiny fp32 model, with its weights inside
 /// the `.onnx` file and in an external data file: both must give identical results.
 pub fn external_data_matches(backend: &dyn Backend) {
-    use edgebench_onnx_export::{write_onnx_with, ExternalData};
+    use crate::{write_onnx_with, ExternalData};
     let dir = tempfile::tempdir().unwrap();
     let w = weights(Preset::Tiny);
     let inside = onnx(&w, dir.path(), OnnxVariant::Fp32);
@@ -129,7 +129,7 @@ pub fn external_data_matches(backend: &dyn Backend) {
 
 /// A one-node model whose op no runtime implements.
 pub fn unknown_op_model(dir: &Path) -> PathBuf {
-    use edgebench_onnx_export::proto::*;
+    use crate::proto::*;
     let vi = |n: &str| ValueInfo {
         name: n.into(),
         elem_type: DataType::Float,

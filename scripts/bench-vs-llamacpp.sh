@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Compare edgebench's reference engine with llama.cpp on the same GGUF files: decode and
 # prefill tokens/s side by side (1 and 2 threads, prompt 64, gen 128, best of 3), greedy-token
-# agreement over 32 steps, and the memory-bandwidth roofline. Both sides are measured on every
-# run; nothing is hard-coded.
+# agreement over 32 steps, the memory-bandwidth roofline, and a byte-for-byte check of our
+# q4_k_m files against llama.cpp's own Q4_K_M quantizer. Both sides are measured on every run;
+# nothing is hard-coded.
 #
 #   scripts/bench-vs-llamacpp.sh                 # stories15m + smollm-135m (f32/q8_0/q4_0/q4_k_m),
 #                                                #   tinyllama-1.1b q4_0
@@ -29,11 +30,11 @@ MODEL_DIR=${MODEL_DIR:-.models/bench}
 VENV=${VENV:-.venv-llamacpp}
 TARGET=${CARGO_TARGET_DIR:-target}
 
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import llama_cpp, numpy" 2>/dev/null; then
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import llama_cpp, numpy, gguf" 2>/dev/null; then
     echo "== creating $VENV and building llama-cpp-python (about 15 minutes the first time)" >&2
     python3 -m venv "$VENV"
     CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
-        "$VENV/bin/pip" install --quiet "llama-cpp-python==0.3.*" numpy
+        "$VENV/bin/pip" install --quiet "llama-cpp-python==0.3.*" numpy gguf
 fi
 
 echo "== building the reference engine's tools (release)" >&2
@@ -50,10 +51,17 @@ synth() { # preset quant
     fi
     files+=("$f")
 }
-for p in $PRESETS; do for q in $QUANTS; do synth "$p" "$q"; done; done
+parity=()
+for p in $PRESETS; do
+    for q in $QUANTS; do synth "$p" "$q"; done
+    # Our q4_k_m against llama.cpp's own Q4_K_M quantizer run on our f32 file.
+    if [[ " $QUANTS " == *" f32 "* && " $QUANTS " == *" q4_k_m "* ]]; then
+        parity+=(--parity "$MODEL_DIR/$p-f32.gguf:$MODEL_DIR/$p-q4_k_m.gguf")
+    fi
+done
 for q in $TINYLLAMA_QUANTS; do synth tinyllama-1.1b "$q"; done
 
 "$VENV/bin/python" scripts/bench_llamacpp.py \
     --ref-bin "$BIN/bench_gguf" --membw-bin "$BIN/membw" \
     --threads "$THREADS" --prompt "$PROMPT" --gen "$GEN" --reps "$REPS" --greedy "$GREEDY" \
-    ${JSON_OUT:+--json-out "$JSON_OUT"} "${files[@]}"
+    ${JSON_OUT:+--json-out "$JSON_OUT"} "${parity[@]}" "${files[@]}"

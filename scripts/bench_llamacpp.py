@@ -132,6 +132,33 @@ def membw(binary, threads):
     return json.loads(out)["read_gb_s"]
 
 
+def quant_parity(f32_path, ours_path, tmp_path):
+    """Quantize `f32_path` to Q4_K_M with llama.cpp's own quantizer and compare every tensor
+    with our synthesizer's q4_k_m file byte for byte."""
+    import gguf  # llama.cpp's GGUF reader (PyPI `gguf`)
+
+    p = L.llama_model_quantize_default_params()
+    p.ftype = 15  # LLAMA_FTYPE_MOSTLY_Q4_K_M
+    p.nthread = 1
+    if L.llama_model_quantize(f32_path.encode(), tmp_path.encode(), ctypes.byref(p)) != 0:
+        raise RuntimeError("llama_model_quantize failed")
+    try:
+        theirs = {t.name: t for t in gguf.GGUFReader(tmp_path).tensors}
+        ours = {t.name: t for t in gguf.GGUFReader(ours_path).tensors}
+        same, types, bad = 0, {}, []
+        for name, a in theirs.items():
+            b = ours.get(name)
+            types[a.tensor_type.name] = types.get(a.tensor_type.name, 0) + 1
+            if b is not None and a.tensor_type == b.tensor_type and np.array_equal(
+                    np.asarray(a.data).view(np.uint8), np.asarray(b.data).view(np.uint8)):
+                same += 1
+            else:
+                bad.append(name)
+        return same, len(theirs), types, bad
+    finally:
+        os.remove(tmp_path)
+
+
 def match_len(a, b):
     n = 0
     for x, y in zip(a, b):
@@ -152,6 +179,8 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--greedy", type=int, default=32)
     ap.add_argument("--json-out")
+    ap.add_argument("--parity", action="append", default=[],
+                    help="F32.gguf:OURS_Q4_K_M.gguf, compared with llama.cpp's Q4_K_M quantizer")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",")]
     L.llama_backend_init()
@@ -202,6 +231,14 @@ def main():
         ceil = bw[r["threads"]] * 1e9 / r["weight_bytes"]
         print(f"| {r['file']} | {r['threads']} | {bw[r['threads']]:.1f} | {r['weight_bytes'] / 1e6:.1f} | {ceil:.1f} | "
               f"{r['ref_decode']:.1f} ({r['ref_decode'] / ceil:.0%}) | {r['cpp_decode']:.1f} ({r['cpp_decode'] / ceil:.0%}) |")
+    for pair in a.parity:
+        f32_path, ours_path = pair.split(":")
+        same, n, types, bad = quant_parity(f32_path, ours_path, ours_path + ".llamacpp.tmp")
+        print()
+        print(f"# Q4_K_M parity: {os.path.basename(ours_path)} vs llama.cpp's quantizer on "
+              f"{os.path.basename(f32_path)}: {same}/{n} tensors byte-identical "
+              f"(llama.cpp's types: {', '.join(f'{k} x{v}' for k, v in sorted(types.items()))})"
+              + (f"; differ: {', '.join(bad[:8])}" if bad else ""))
     if a.json_out:
         with open(a.json_out, "w") as fh:
             json.dump({"bandwidth_gb_s": bw, "rows": rows}, fh, indent=1)

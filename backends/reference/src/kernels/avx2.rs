@@ -271,6 +271,7 @@ fn q8_w4(
         rb == a.len() * bb && w.len() >= 4 * rb && bb >= 2,
         "q8_w4: lengths"
     );
+    let ahead = prefetch_rows(rb);
     let mut acc = [_mm256_setzero_ps(); 4];
     let base = w.as_ptr();
     for (i, ab) in a.iter().enumerate() {
@@ -285,7 +286,7 @@ fn q8_w4(
         ));
         for (r, acc) in acc.iter_mut().enumerate() {
             // Prefetch the same spot of the next four rows (see `q4_0_w4`).
-            _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add((r + 4) * rb + i * bb).cast());
+            _mm_prefetch::<_MM_HINT_T1>(base.wrapping_add((r + ahead) * rb + i * bb).cast());
             let q = mul_sum_i8_pairs(unpack(blk(r)), qa);
             let d = _mm256_permutevar8x32_ps(d8, _mm256_set1_epi32(r as i32));
             *acc = _mm256_add_ps(*acc, _mm256_mul_ps(d, q));
@@ -303,6 +304,7 @@ fn q8_w4(
 fn q4_0_w4(w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
     const BB: usize = q4_0::BLOCK_BYTES;
     assert!(rb == a.len() * BB && w.len() >= 4 * rb, "q4_0_w4: lengths");
+    let ahead = prefetch_rows(rb);
     let ones8 = _mm256_set1_epi8(1);
     let ones16 = _mm256_set1_epi16(1);
     let m4 = _mm256_set1_epi8(0x0f);
@@ -330,7 +332,7 @@ fn q4_0_w4(w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
             // short interleaved row streams train the hardware prefetcher poorly.
             // (Prefetching never faults; `wrapping_add` keeps the pointer arithmetic defined
             // even past the end of `w`.)
-            _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add((r + 4) * rb + i * BB).cast());
+            _mm_prefetch::<_MM_HINT_T1>(base.wrapping_add((r + ahead) * rb + i * BB).cast());
             // SAFETY: the 16 nibble bytes follow the 2-byte scale inside the block.
             let lo = unsafe { _mm256_broadcastsi128_si256(_mm_loadu_si128(blk(r).add(2).cast())) };
             let q = _mm256_and_si256(_mm256_srlv_epi32(lo, shifts), m4);
@@ -343,6 +345,15 @@ fn q4_0_w4(w: &[u8], rb: usize, a: &[BlockQ8], out: &mut [f32]) {
         }
     }
     store4(out, hsum4x(acc));
+}
+
+/// How many rows ahead the decode paths prefetch: at least the next group of four, and about
+/// `PREFETCH_BYTES` ahead so DRAM latency is covered for short rows too.
+const PREFETCH_BYTES: usize = 16 << 10;
+
+#[inline]
+fn prefetch_rows(rb: usize) -> usize {
+    (PREFETCH_BYTES / rb.max(1)).div_ceil(4).max(1) * 4
 }
 
 /// `[reduce8(a0), reduce8(a1), reduce8(a2), reduce8(a3)]` in one vector.

@@ -48,6 +48,33 @@ pub trait Session {
     fn position(&self) -> usize;
 }
 
+/// The input checks every session makes before computing: at least one token, every id inside
+/// the vocabulary, and room left in a context of `max_seq_len` positions (`position` held).
+pub fn check_tokens(
+    tokens: &[u32],
+    vocab_size: usize,
+    position: usize,
+    max_seq_len: usize,
+) -> Result<(), BackendError> {
+    if tokens.is_empty() {
+        return Err(BackendError::InvalidInput(
+            "prefill needs at least one token".into(),
+        ));
+    }
+    if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= vocab_size) {
+        return Err(BackendError::InvalidInput(format!(
+            "token id {bad} is outside the vocabulary (size {vocab_size})"
+        )));
+    }
+    if position + tokens.len() > max_seq_len {
+        return Err(BackendError::InvalidInput(format!(
+            "context full: {position} positions held + {} new > max_seq_len {max_seq_len}",
+            tokens.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Index of the largest logit (ties go to the lowest index, as llama.cpp's greedy sampler does).
 /// NaN never wins. Returns `None` for an empty slice.
 pub fn argmax(logits: &[f32]) -> Option<u32> {

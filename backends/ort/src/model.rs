@@ -236,26 +236,7 @@ struct OrtSessionState<'m> {
 impl OrtSessionState<'_> {
     fn validate(&self, tokens: &[u32]) -> Result<(), BackendError> {
         let m = self.model;
-        if tokens.is_empty() {
-            return Err(BackendError::InvalidInput(
-                "prefill needs at least one token".into(),
-            ));
-        }
-        if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= m.info.vocab_size) {
-            return Err(BackendError::InvalidInput(format!(
-                "token id {bad} is outside the vocabulary (size {})",
-                m.info.vocab_size
-            )));
-        }
-        if self.position + tokens.len() > m.max_seq_len {
-            return Err(BackendError::InvalidInput(format!(
-                "context full: {} positions held + {} new > max_seq_len {}",
-                self.position,
-                tokens.len(),
-                m.max_seq_len
-            )));
-        }
-        Ok(())
+        edgebench_backend::check_tokens(tokens, m.info.vocab_size, self.position, m.max_seq_len)
     }
 }
 

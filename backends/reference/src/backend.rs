@@ -33,6 +33,22 @@ fn kernels() -> Result<&'static kernels::Kernels, BackendError> {
     })
 }
 
+/// Environment variable that turns the row-interleaved Q4_0/Q8_0 layout off (`0`/`off`) for
+/// comparisons; on by default.
+pub const INTERLEAVE_ENV: &str = "EDGEBENCH_INTERLEAVE";
+
+fn interleave() -> Result<bool, BackendError> {
+    match std::env::var(INTERLEAVE_ENV).ok().as_deref().map(str::trim) {
+        None | Some("") | Some("1") | Some("on") => Ok(true),
+        Some("0") | Some("off") => Ok(false),
+        Some(other) => Err(BackendError::Unavailable {
+            backend: NAME.into(),
+            reason: format!("{INTERLEAVE_ENV}=`{other}` is not a valid setting"),
+            fix: format!("set {INTERLEAVE_ENV} to `on` (the default) or `off`, or unset it"),
+        }),
+    }
+}
+
 impl Backend for ReferenceBackend {
     fn name(&self) -> &'static str {
         NAME
@@ -43,7 +59,8 @@ impl Backend for ReferenceBackend {
     }
 
     fn check(&self) -> Result<(), BackendError> {
-        kernels().map(|_| ())
+        kernels()?;
+        interleave().map(|_| ())
     }
 
     fn load(&self, spec: &ModelSpec, opts: &LoadOptions) -> Result<Box<dyn Model>, BackendError> {
@@ -57,11 +74,12 @@ impl Backend for ReferenceBackend {
                 ),
             });
         }
-        let model = LlamaModel::load(
+        let model = LlamaModel::load_with(
             &spec.path,
             opts.max_seq_len,
             kernels()?,
             opts.threads.clamp(1, MAX_THREADS),
+            interleave()?,
         )?;
         LAST_THREADS.store(model.threads(), Ordering::Relaxed);
         Ok(Box::new(ReferenceModel { model }))
@@ -81,6 +99,14 @@ impl Backend for ReferenceBackend {
                 LAST_THREADS.load(Ordering::Relaxed).to_string(),
             ),
             ("kv_cache".into(), "f32".into()),
+            (
+                "weight_layout".into(),
+                match interleave() {
+                    Ok(true) => "Q4_0/Q8_0 rows interleaved by 8 at load".into(),
+                    Ok(false) => format!("file layout ({INTERLEAVE_ENV}=off)"),
+                    Err(e) => format!("invalid: {e}"),
+                },
+            ),
         ])
     }
 }

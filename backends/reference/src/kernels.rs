@@ -1,7 +1,8 @@
 //! Compute kernels behind a table of function pointers chosen once at load time.
 //!
 //! [`scalar::KERNELS`] is always compiled and is the oracle every faster set is tested
-//! against. `avx2` (x86_64: AVX2 + FMA + F16C) and `neon` (aarch64) are picked by runtime
+//! against. `avx2` (x86_64: AVX2 + FMA + F16C), `avx512vnni` (`avx2` plus AVX-512 VNNI/VL
+//! integer dot products on 256-bit vectors) and `neon` (aarch64) are picked by runtime
 //! feature detection in [`select_auto`]; [`select`] reads
 //! `EDGEBENCH_KERNELS` (`auto`, `scalar`, or a set name) and refuses a set this CPU cannot
 //! run. The chosen set's name goes into every report.
@@ -16,8 +17,15 @@ mod avx2;
 mod matmul;
 #[cfg(target_arch = "aarch64")]
 mod neon;
+#[cfg(target_arch = "aarch64")]
+mod neon_x8;
 mod pool;
 pub mod scalar;
+pub mod scalar_x8;
+#[cfg(target_arch = "x86_64")]
+mod vnni;
+#[cfg(target_arch = "x86_64")]
+mod x86_x8;
 
 pub use matmul::{matmul, matmul_many, MatRef, MatmulScratch, Task};
 pub use pool::ThreadPool;
@@ -35,6 +43,10 @@ pub type DotFloat = fn(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]);
 pub type DotQ8 = fn(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]);
 /// As [`DotFloat`] with activations quantized to Q8_K blocks (Q4_K, Q6_K weights).
 pub type DotQ8K = fn(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]);
+/// Row-interleaved ([`crate::quant::x8`]) Q4_0/Q8_0 weights, `rows` (a multiple of 8) rows
+/// of them, against `n = out.len() / rows` Q8_0 activation rows; `asum[i]` is the sum of the
+/// quants of activation block `a[i]`; `out[t * rows + r]`.
+pub type DotX8 = fn(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32]);
 /// Attention of one query head over `len` cached positions (see [`Kernels::attend`]).
 pub type Attend = fn(
     q: &[f32],
@@ -64,6 +76,10 @@ pub struct Kernels {
     pub dot_q4_0: DotQ8,
     /// Q5_0 weight row: Σ_blocks Σ((qw−16)·qa)·dw·da.
     pub dot_q5_0: DotQ8,
+    /// Row-interleaved Q4_0 weights (see [`DotX8`]).
+    pub dot_q4_0x8: DotX8,
+    /// Row-interleaved Q8_0 weights (see [`DotX8`]).
+    pub dot_q8_0x8: DotX8,
     /// Q4_K weight row: Σ_superblocks dw·da·Σ_j sc_j·Σ(q·qa) − dminw·da·Σ_j m_j·bsum_j.
     pub dot_q4_k: DotQ8K,
     /// Q6_K weight row: Σ_superblocks dw·da·Σ_j sc_j·Σ((q−32)·qa).
@@ -96,6 +112,8 @@ impl Kernels {
             "scalar" => true,
             #[cfg(target_arch = "x86_64")]
             "avx2" => avx2::detected(),
+            #[cfg(target_arch = "x86_64")]
+            "avx512vnni" => vnni::detected(),
             #[cfg(target_arch = "aarch64")]
             "neon" => neon::detected(),
             _ => false,
@@ -117,6 +135,8 @@ const COMPILED: &[&Kernels] = &[
     &scalar::KERNELS,
     #[cfg(target_arch = "x86_64")]
     &avx2::KERNELS,
+    #[cfg(target_arch = "x86_64")]
+    &vnni::KERNELS,
     #[cfg(target_arch = "aarch64")]
     &neon::KERNELS,
 ];
@@ -159,7 +179,7 @@ pub fn select_named(name: Option<&str>) -> Result<&'static Kernels, UnknownKerne
         Some(n) => match COMPILED.iter().copied().find(|k| k.name == n) {
             Some(k) if k.supported() => Ok(k),
             Some(_) => Err(err(n, "needs CPU features this machine lacks")),
-            None if ["avx2", "neon"].contains(&n) => Err(err(
+            None if ["avx2", "avx512vnni", "neon"].contains(&n) => Err(err(
                 n,
                 "is not compiled into this build (it is for another CPU architecture)",
             )),
@@ -190,7 +210,9 @@ mod tests {
         {
             let e = select_named(Some("neon")).unwrap_err();
             assert!(e.to_string().contains("another CPU architecture"), "{e}");
-            if avx2::detected() {
+            if vnni::detected() {
+                assert_eq!(best, "avx512vnni");
+            } else if avx2::detected() {
                 assert_eq!(best, "avx2");
                 assert_eq!(select_named(Some("avx2")).unwrap().name, "avx2");
             }

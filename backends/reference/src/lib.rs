@@ -15,5 +15,5 @@ pub mod model;
 pub mod quant;
 pub mod synth;
 
-pub use backend::ReferenceBackend;
+pub use backend::{ReferenceBackend, INTERLEAVE_ENV};
 pub use gguf::{inspect, GgufError, GgufFile, InspectReport};

@@ -10,6 +10,7 @@ pub mod q5_0;
 pub mod q6_k;
 pub mod q8_0;
 pub mod q8_k;
+pub mod x8;
 
 pub use kquant::QK_K;
 pub use q8_k::BlockQ8K;

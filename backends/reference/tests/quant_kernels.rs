@@ -118,6 +118,7 @@ fn matmul_batched_equals_rows_and_matches_dequantized_f32() {
             rows,
             cols,
             data: &data,
+            x8: false,
         };
         let mut q8 = kernels::MatmulScratch::default();
         let mut batched = vec![0f32; n * rows];

@@ -5,7 +5,7 @@
 
 use edgebench_reference::gguf::GgmlType;
 use edgebench_reference::kernels::{self, dot1, Kernels};
-use edgebench_reference::quant::{self, f16, q8_0, q8_k, rmse, BlockQ8, BlockQ8K, QK, QK_K};
+use edgebench_reference::quant::{self, f16, q8_0, q8_k, rmse, x8, BlockQ8, BlockQ8K, QK, QK_K};
 use proptest::prelude::*;
 
 /// SIMD sets follow the scalar set's canonical lane order (multiply then add, `reduce8`), so
@@ -119,6 +119,50 @@ proptest! {
                         let mag = magnitude(&wd[r * cols..(r + 1) * cols], &x[t * cols..(t + 1) * cols]);
                         prop_assert!(close(got[t * rows + r], want[t * rows + r], mag), "{} {ty} [{t},{r}]", k.name);
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn interleaved_dots_agree(nb in 0usize..=10, groups in 1usize..=3, n in 1usize..=6, seed in any::<u64>(), amp in -6i32..6) {
+        let (rows, cols) = (8 * groups, nb * QK);
+        let scale = 10f32.powi(amp);
+        let x: Vec<f32> = gaussian(n * cols, seed).iter().map(|v| v * scale).collect();
+        let mut a = vec![BlockQ8::default(); n * nb];
+        for t in 0..n {
+            q8_0::quantize_row(&x[t * cols..(t + 1) * cols], &mut a[t * nb..(t + 1) * nb]);
+        }
+        let asum: Vec<i32> = a.iter().map(kernels::scalar_x8::block_sum).collect();
+        let ad = deq8(&a);
+        let raw: Vec<u8> = gaussian(rows * nb * 35, seed ^ 11).iter().map(|v| (v * 1e3) as i64 as u8).collect();
+        for (ty, bb) in [(GgmlType::Q8_0, 34usize), (GgmlType::Q4_0, 18)] {
+            let mut w = raw[..rows * nb * bb].to_vec();
+            for (i, b) in w.chunks_exact_mut(bb).enumerate() {
+                random_block(ty, b, &[raw[rows * nb * 34 + i]]);
+            }
+            let mut wd = vec![0f32; rows * cols];
+            prop_assert!(quant::dequantize(ty, &w, &mut wd));
+            let packed = x8::pack(ty, &w, rows).unwrap();
+            let pick = |k: &Kernels| if ty == GgmlType::Q4_0 { k.dot_q4_0x8 } else { k.dot_q8_0x8 };
+            let mut want = vec![0f32; rows * n];
+            pick(scalar())(&packed, rows, &a, &asum, &mut want);
+            for k in simd_sets() {
+                let mut got = vec![0f32; rows * n];
+                pick(k)(&packed, rows, &a, &asum, &mut got);
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    prop_assert!(close(*g, *w, 0.0), "{} {ty} x8 [{i}] {g} vs {w}", k.name);
+                }
+            }
+            // The interleaved oracle computes the file-layout dot product, summed in another order.
+            let mut file = vec![0f32; rows * n];
+            let f = if ty == GgmlType::Q4_0 { scalar().dot_q4_0 } else { scalar().dot_q8_0 };
+            f(&w, rows, &a, &mut file);
+            for t in 0..n {
+                for r in 0..rows {
+                    let mag = magnitude(&wd[r * cols..(r + 1) * cols], &ad[t * cols..(t + 1) * cols]);
+                    let (p, q) = (want[t * rows + r], file[t * rows + r]);
+                    prop_assert!((f64::from(p) - f64::from(q)).abs() <= 1e-5 * mag, "{ty} [{t},{r}] x8 {p} vs file {q} (magnitude {mag})");
                 }
             }
         }
@@ -368,15 +412,19 @@ fn new_format_dots_match_f32_within_budgets() {
 }
 
 #[test]
-fn this_x86_machine_tests_avx2() {
+fn this_x86_machine_tests_its_simd_sets() {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2")
         && std::is_x86_feature_detected!("fma")
         && std::is_x86_feature_detected!("f16c")
     {
-        assert_eq!(
-            simd_sets().iter().map(|k| k.name).collect::<Vec<_>>(),
-            ["avx2"]
-        );
+        let vnni = std::is_x86_feature_detected!("avx512vnni")
+            && std::is_x86_feature_detected!("avx512vl");
+        let want: &[&str] = if vnni {
+            &["avx2", "avx512vnni"]
+        } else {
+            &["avx2"]
+        };
+        assert_eq!(simd_sets().iter().map(|k| k.name).collect::<Vec<_>>(), want);
     }
 }

@@ -59,6 +59,14 @@ fn check(path: &Path, q: SynthQuant, vocab: u32) {
     let prompt = common::prompt(vocab);
     let best = kernels::select_auto();
     let (st, sl) = run(path, &kernels::scalar::KERNELS, 1, &prompt);
+    // Every SIMD set, not only the best, must reproduce the oracle.
+    for k in kernels::sets()
+        .into_iter()
+        .filter(|k| k.name != "scalar" && k.name != best.name)
+    {
+        let (kt, kl) = run(path, k, 1, &prompt);
+        assert!(kt == st && kl == sl, "{q}: {} differs from scalar", k.name);
+    }
     let (at, al) = run(path, best, 1, &prompt);
     let worst = sl
         .iter()
@@ -125,5 +133,27 @@ fn stories15m_quantized_simd_equals_scalar_and_threads_equal_one() {
         let path = dir.path().join(format!("stories15m-{q}.gguf"));
         synth::write_preset_gguf(Preset::Stories15m, 42, q, &path).unwrap();
         check(&path, q, 32000);
+    }
+}
+
+#[test]
+fn q4_0_and_q8_0_matrices_are_interleaved_unless_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    for q in SynthQuant::ALL {
+        let path = common::tiny(dir.path(), q);
+        let k = kernels::select_auto();
+        let on = LlamaModel::load_with(&path, 16, k, 1, true).unwrap();
+        let off = LlamaModel::load_with(&path, 16, k, 1, false).unwrap();
+        let want = matches!(q, SynthQuant::Q8_0 | SynthQuant::Q4_0);
+        assert_eq!(on.interleaved(), want, "{q}");
+        assert!(!off.interleaved(), "{q}");
+        // Both layouts compute the same products (summed in another order): the first
+        // logits are close, and the first greedy token is the same.
+        let prompt = common::prompt(256);
+        let a = LlamaSession::new(&on).forward(&prompt).unwrap();
+        let b = LlamaSession::new(&off).forward(&prompt).unwrap();
+        let d = max_abs_diff(&a, &b);
+        assert!(d < 0.05, "{q}: |Δlogit| {d} between layouts");
+        assert_eq!(argmax(&a), argmax(&b), "{q}");
     }
 }

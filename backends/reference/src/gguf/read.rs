@@ -40,6 +40,8 @@ pub struct TensorView<'a> {
 pub struct GgufFile {
     path: PathBuf,
     map: Mmap,
+    /// Whether `map` maps the file (true) or an anonymous copy ([`GgufFile::from_bytes`]).
+    file_backed: bool,
     version: u32,
     alignment: u64,
     data_offset: usize,
@@ -68,7 +70,7 @@ impl GgufFile {
         // or rewriting the file while it is mapped is outside what we can guard against (as for
         // llama.cpp); every offset we use is checked against the length we mapped.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| GgufError::io(path, e))?;
-        Self::parse(path, map)
+        Self::parse(path, map, true)
     }
 
     /// Parse an in-memory copy of a file (for tests and fuzzing); `name` stands in for the
@@ -79,10 +81,10 @@ impl GgufFile {
             memmap2::MmapMut::map_anon(bytes.len()).map_err(|e| GgufError::io(name, e))?;
         anon.copy_from_slice(bytes);
         let map = anon.make_read_only().map_err(|e| GgufError::io(name, e))?;
-        Self::parse(name, map)
+        Self::parse(name, map, false)
     }
 
-    fn parse(path: &Path, map: Mmap) -> Result<Self, GgufError> {
+    fn parse(path: &Path, map: Mmap, file_backed: bool) -> Result<Self, GgufError> {
         let bad = |p: String| GgufError::invalid(path, p);
         let mut c = Cursor::new(&map);
         let magic = c.bytes(4, "magic").map_err(|_| {
@@ -164,6 +166,7 @@ impl GgufFile {
         Ok(GgufFile {
             path: path.to_path_buf(),
             map,
+            file_backed,
             version,
             alignment,
             data_offset: data_offset as usize,
@@ -194,6 +197,23 @@ impl GgufFile {
     /// The whole mapped file.
     pub fn bytes(&self) -> &[u8] {
         &self.map
+    }
+
+    /// Drop the pages of bytes `start..start + len` from this process's resident memory
+    /// (`MADV_DONTNEED`); touching them again reads them back from the file. Used after a
+    /// tensor was copied into another layout, so the copy is not counted twice. Best effort:
+    /// a no-op for in-memory copies ([`GgufFile::from_bytes`]) or if the kernel refuses.
+    pub fn release(&self, start: usize, len: usize) {
+        if !self.file_backed || len == 0 || start.saturating_add(len) > self.map.len() {
+            return;
+        }
+        // SAFETY: the mapping is private, read-only and file-backed, so it holds no page of
+        // its own: dropped pages are read again from the file with the same bytes on the next
+        // access (the file changing underneath is outside our guarantees, as for `open`).
+        let _ = unsafe {
+            self.map
+                .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, len)
+        };
     }
 
     /// Metadata in file order.

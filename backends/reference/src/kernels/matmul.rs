@@ -11,16 +11,18 @@
 
 use super::{Kernels, ThreadPool};
 use crate::gguf::GgmlType;
-use crate::quant::{BlockQ8, BlockQ8K, QK, QK_K};
+use crate::quant::{x8, BlockQ8, BlockQ8K, QK, QK_K};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A weight matrix `[rows, cols]` (ggml dims `[cols, rows]`) in the mapped file.
+/// A weight matrix `[rows, cols]` (ggml dims `[cols, rows]`): file layout, or Q4_0/Q8_0 rows
+/// interleaved by eight ([`crate::quant::x8`]) when `x8` is set.
 #[derive(Debug, Clone, Copy)]
 pub struct MatRef<'a> {
     pub ggml_type: GgmlType,
     pub rows: usize,
     pub cols: usize,
     pub data: &'a [u8],
+    pub x8: bool,
 }
 
 impl MatRef<'_> {
@@ -40,6 +42,8 @@ pub struct Task<'a, 'o> {
 #[derive(Debug, Default)]
 pub struct MatmulScratch {
     q8: Vec<BlockQ8>,
+    /// Σ of each Q8_0 activation block's quants (for interleaved Q4_0).
+    q8_sums: Vec<i32>,
     q8k: Vec<BlockQ8K>,
 }
 
@@ -102,6 +106,13 @@ pub fn matmul_many(
     for t in tasks.iter() {
         assert_eq!(t.w.cols, cols, "matmul: tasks with different inputs");
         assert_eq!(t.out.len(), n * t.w.rows, "matmul: output length");
+        assert!(
+            !t.w.x8 || x8::supported(t.w.ggml_type, t.w.rows),
+            "matmul: {} [{}, {}] cannot be interleaved",
+            t.w.ggml_type,
+            t.w.rows,
+            cols
+        );
         assert_eq!(
             t.w.data.len() as u64,
             t.w.ggml_type
@@ -123,6 +134,11 @@ pub fn matmul_many(
                 &mut scratch.q8[t * nb..(t + 1) * nb],
             );
         }
+        scratch.q8_sums.clear();
+        if tasks.iter().any(|t| t.w.x8) {
+            let sums = scratch.q8.iter().map(super::scalar_x8::block_sum);
+            scratch.q8_sums.extend(sums);
+        }
     }
     if needs(Act::Q8K) {
         let nb = cols / QK_K;
@@ -134,7 +150,7 @@ pub fn matmul_many(
             );
         }
     }
-    let (q8, q8k) = (&scratch.q8[..], &scratch.q8k[..]);
+    let (q8, q8_sums, q8k) = (&scratch.q8[..], &scratch.q8_sums[..], &scratch.q8k[..]);
 
     // Work items: (task, first row, end row).
     let threads = pool.map_or(1, ThreadPool::threads);
@@ -142,7 +158,8 @@ pub fn matmul_many(
     let chunk = if threads == 1 {
         usize::MAX
     } else {
-        (total_rows / (threads * 8)).clamp(16, 4096)
+        // A multiple of 8 so chunks of interleaved matrices hold whole groups.
+        (total_rows / (threads * 8)).clamp(16, 4096) / x8::ROWS * x8::ROWS
     };
     let mut items = Vec::new();
     for (i, t) in tasks.iter().enumerate() {
@@ -167,6 +184,14 @@ pub fn matmul_many(
         let (per8, perk) = (cols / QK, cols / QK_K);
         let xs = || &x[t0 * cols..(t0 + tn) * cols];
         let a8 = || &q8[t0 * per8..(t0 + tn) * per8];
+        if w.x8 {
+            let sums = &q8_sums[t0 * per8..(t0 + tn) * per8];
+            return match w.ggml_type {
+                GgmlType::Q4_0 => (k.dot_q4_0x8)(wr, rows, a8(), sums, o),
+                GgmlType::Q8_0 => (k.dot_q8_0x8)(wr, rows, a8(), sums, o),
+                other => panic!("matmul: no interleaved kernel for {other}"),
+            };
+        }
         let ak = || &q8k[t0 * perk..(t0 + tn) * perk];
         match w.ggml_type {
             GgmlType::F32 => (k.dot_f32_bytes)(wr, rows, xs(), o),

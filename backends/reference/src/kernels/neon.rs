@@ -27,6 +27,8 @@ pub(super) static KERNELS: Kernels = Kernels {
     dot_q8_0: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q8_0),
     dot_q4_0: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q4_0),
     dot_q5_0: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q5_0),
+    dot_q4_0x8: super::neon_x8::dot_q4_0x8,
+    dot_q8_0x8: super::neon_x8::dot_q8_0x8,
     dot_q4_k: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q4_k),
     dot_q6_k: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q6_k),
     quantize_q8_0: scalar::KERNELS.quantize_q8_0,
@@ -110,17 +112,20 @@ fn lanes32(w: &[i8], a: &[i8]) -> (int32x4_t, int32x4_t) {
             vld1q_s8(a.as_ptr().add(16)),
         )
     };
-    let half = |w: int8x16_t, a: int8x16_t| {
-        // Products of bytes 0..8 and 8..16 (i8·i8 fits i16), pairwise sums to i32 (4 × 2
-        // bytes), then pairwise across the two: lane k = bytes 4k..4k+4.
-        // SAFETY: register intrinsics only.
-        unsafe {
-            let p0 = vpaddlq_s16(vmull_s8(vget_low_s8(w), vget_low_s8(a)));
-            let p1 = vpaddlq_s16(vmull_high_s8(w, a));
-            vpaddq_s32(p0, p1)
-        }
-    };
-    (half(w0, a0), half(w1, a1))
+    (dot4_lanes(w0, a0), dot4_lanes(w1, a1))
+}
+
+/// Lane k = Σ of the products of bytes `4k..4k+4` of `w` and `a`: products of bytes 0..8 and
+/// 8..16 (i8·i8 fits i16), pairwise sums to i32 (4 × 2 bytes), then pairwise across the two.
+#[inline]
+#[allow(unused_unsafe)]
+pub(super) fn dot4_lanes(w: int8x16_t, a: int8x16_t) -> int32x4_t {
+    // SAFETY: register intrinsics only.
+    unsafe {
+        let p0 = vpaddlq_s16(vmull_s8(vget_low_s8(w), vget_low_s8(a)));
+        let p1 = vpaddlq_s16(vmull_high_s8(w, a));
+        vpaddq_s32(p0, p1)
+    }
 }
 
 fn dot_q8_blocks(w: &[u8], bb: usize, a: &[BlockQ8], unpack: impl Fn(&[u8]) -> [i8; QK]) -> f32 {

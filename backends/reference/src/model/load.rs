@@ -10,7 +10,8 @@ use edgebench_backend::{BackendError, ModelInfo};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// A weight matrix `[rows, cols]` as a byte range of the mapped file.
+/// A weight matrix `[rows, cols]` as a byte range of the mapped file, and where its
+/// row-interleaved copy is, if it has one.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Weight {
     pub ggml_type: GgmlType,
@@ -18,6 +19,8 @@ pub(crate) struct Weight {
     pub cols: usize,
     pub start: usize,
     pub len: usize,
+    /// Index into [`LlamaModel::interleaved`].
+    pub x8: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -45,6 +48,8 @@ pub struct LlamaModel {
     pub(crate) output_norm: Vec<f32>,
     pub(crate) output: Weight,
     pub(crate) tied: bool,
+    /// Row-interleaved copies of the Q4_0/Q8_0 matrices ([`quant::x8`]), made at load.
+    pub(crate) interleaved: Vec<Vec<u8>>,
     /// KV cache capacity of each session (positions).
     pub(crate) max_seq: usize,
 }
@@ -66,11 +71,26 @@ const SUPPORTED: &str = "supported types: F32, F16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K
 impl LlamaModel {
     /// Open and validate `path`. `max_seq_len` is bounded by the model's context length;
     /// matrix products run on `threads` threads (the caller's plus `threads - 1` workers).
+    /// Q4_0/Q8_0 matrices are interleaved ([`LlamaModel::load_with`]).
     pub fn load(
         path: &Path,
         max_seq_len: usize,
         kernels: &'static Kernels,
         threads: usize,
+    ) -> Result<Self, BackendError> {
+        Self::load_with(path, max_seq_len, kernels, threads, true)
+    }
+
+    /// [`LlamaModel::load`]; with `interleave`, every Q4_0/Q8_0 matrix whose row count is a
+    /// multiple of 8 is copied into the row-interleaved layout ([`quant::x8`]) and its pages
+    /// of the map are released, so resident memory stays about one model; the embedding
+    /// table keeps the file layout for row lookups (a tied output matrix gets a copy).
+    pub fn load_with(
+        path: &Path,
+        max_seq_len: usize,
+        kernels: &'static Kernels,
+        threads: usize,
+        interleave: bool,
     ) -> Result<Self, BackendError> {
         let file = GgufFile::open(path).map_err(|e| match e {
             crate::gguf::GgufError::Io { path, source } => BackendError::Io { path, source },
@@ -105,11 +125,39 @@ impl LlamaModel {
         }
         let output_norm = find.vector("output_norm.weight", e)?;
         let tied = file.tensor_info("output.weight").is_none();
-        let output = if tied {
+        let mut output = if tied {
             embd
         } else {
             find.matrix("output.weight", hp.n_vocab, e)?
         };
+        let mut interleaved = Vec::new();
+        if interleave {
+            let mut pack = |w: &mut Weight| {
+                if !quant::x8::supported(w.ggml_type, w.rows) {
+                    return;
+                }
+                let src = &file.bytes()[w.start..w.start + w.len];
+                let packed = quant::x8::pack(w.ggml_type, src, w.rows).expect("shape checked");
+                // (A tied embedding's lookups read its pages back a row at a time.)
+                file.release(w.start, w.len);
+                w.x8 = Some(interleaved.len());
+                interleaved.push(packed);
+            };
+            for l in &mut layers {
+                for w in [
+                    &mut l.wq,
+                    &mut l.wk,
+                    &mut l.wv,
+                    &mut l.wo,
+                    &mut l.w_gate,
+                    &mut l.w_up,
+                    &mut l.w_down,
+                ] {
+                    pack(w);
+                }
+            }
+            pack(&mut output);
+        }
         let max_seq = max_seq_len.min(hp.n_ctx);
         Ok(LlamaModel {
             file,
@@ -121,6 +169,7 @@ impl LlamaModel {
             output_norm,
             output,
             tied,
+            interleaved,
             max_seq,
         })
     }
@@ -144,12 +193,22 @@ impl LlamaModel {
         self.tied
     }
 
+    /// Whether any matrix was interleaved at load.
+    pub fn interleaved(&self) -> bool {
+        !self.interleaved.is_empty()
+    }
+
     pub(crate) fn mat(&self, w: &Weight) -> MatRef<'_> {
+        let (data, x8) = match w.x8 {
+            Some(i) => (&self.interleaved[i][..], true),
+            None => (&self.file.bytes()[w.start..w.start + w.len], false),
+        };
         MatRef {
             ggml_type: w.ggml_type,
             rows: w.rows,
             cols: w.cols,
-            data: &self.file.bytes()[w.start..w.start + w.len],
+            data,
+            x8,
         }
     }
 
@@ -233,6 +292,7 @@ impl Finder<'_> {
             cols,
             start: t.start,
             len: t.len,
+            x8: None,
         })
     }
 

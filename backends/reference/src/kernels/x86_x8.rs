@@ -1,0 +1,198 @@
+//! x86_64 versions of the row-interleaved Q4_0/Q8_0 dot products ([`crate::quant::x8`]): an
+//! AVX2 pair (`maddubs` + `madd`) and an AVX-512 VNNI pair (`vpdpbusd` on 256-bit vectors,
+//! AVX512VL), generated from one body by [`x8_kernels!`].
+//!
+//! Lane `r` of every vector belongs to row `r` of the eight-row group: a group block's
+//! integer sums come out as one vector, then one `cvtph`, one scale multiply and one add serve
+//! eight rows. Integer sums are exact in both versions, and the float steps are those of
+//! [`super::scalar_x8`], so both agree with the scalar oracle bit for bit. Prefill runs up to
+//! four activation rows per pass over the weights.
+//!
+//! `unsafe` here: unaligned loads from slices whose lengths were checked by `x8_shape`, and
+//! calls of `#[target_feature]` functions from the guarded tables.
+
+use super::scalar_x8::x8_shape;
+use crate::quant::x8::ROWS;
+use crate::quant::{q4_0, q8_0, BlockQ8, QK};
+use std::arch::x86_64::*;
+
+/// 32 bytes at `p` (caller guarantees they are readable).
+#[inline(always)]
+unsafe fn ld(p: *const u8) -> __m256i {
+    // SAFETY: the caller guarantees 32 readable bytes; loadu needs no alignment.
+    unsafe { _mm256_loadu_si256(p.cast()) }
+}
+
+/// Activation bytes `4c..4c+4` of a block broadcast to all eight lanes.
+#[inline(always)]
+fn bcast4(qs: &[i8; QK], at: usize) -> i32 {
+    i32::from_le_bytes([
+        qs[at] as u8,
+        qs[at + 1] as u8,
+        qs[at + 2] as u8,
+        qs[at + 3] as u8,
+    ])
+}
+
+macro_rules! x8_kernels {
+    ($feat:literal, $q4:ident, $q8:ident, $dot_u8:ident, $dot_s8:ident) => {
+        /// Interleaved Q4_0 rows against activation rows; see the module docs.
+        #[target_feature(enable = $feat)]
+        pub(super) fn $q4(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32]) {
+            const BB: usize = q4_0::BLOCK_BYTES;
+            let (nb, n) = x8_shape(w, rows, BB, a, asum, out);
+            let gb = ROWS * BB;
+            let m4 = _mm256_set1_epi8(0x0f);
+            for g in 0..rows / ROWS {
+                let grp = &w[g * nb * gb..(g + 1) * nb * gb];
+                let mut t0 = 0;
+                while t0 < n {
+                    let tn = (n - t0).min(4);
+                    let mut acc = [_mm256_setzero_ps(); 4];
+                    for (b, blk) in grp.chunks_exact(gb).enumerate() {
+                        let p = blk.as_ptr();
+                        // SAFETY: a group block is 16 scale bytes + 4 × 32 quant bytes (`gb`).
+                        let dw = _mm256_cvtph_ps(unsafe { _mm_loadu_si128(p.cast()) });
+                        let mut lo = [_mm256_setzero_si256(); 4];
+                        let mut hi = [_mm256_setzero_si256(); 4];
+                        for c in 0..4 {
+                            // SAFETY: as above.
+                            let v = unsafe { ld(p.add(16 + 32 * c)) };
+                            lo[c] = _mm256_and_si256(v, m4);
+                            hi[c] = _mm256_and_si256(_mm256_srli_epi16::<4>(v), m4);
+                        }
+                        for (t, acc) in acc.iter_mut().enumerate().take(tn) {
+                            let i = (t0 + t) * nb + b;
+                            let ab = &a[i];
+                            let s = $dot_u8(&lo, &hi, &ab.qs);
+                            let s = _mm256_sub_epi32(s, _mm256_set1_epi32(8 * asum[i]));
+                            let d = _mm256_mul_ps(dw, _mm256_set1_ps(ab.d));
+                            *acc = _mm256_add_ps(*acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(s)));
+                        }
+                    }
+                    for (t, acc) in acc.iter().enumerate().take(tn) {
+                        let o = &mut out[(t0 + t) * rows + g * ROWS..][..ROWS];
+                        // SAFETY: `o` has 8 writable floats.
+                        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) };
+                    }
+                    t0 += tn;
+                }
+            }
+        }
+
+        /// Interleaved Q8_0 rows against activation rows; see the module docs.
+        #[target_feature(enable = $feat)]
+        pub(super) fn $q8(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32]) {
+            const BB: usize = q8_0::BLOCK_BYTES;
+            let (nb, n) = x8_shape(w, rows, BB, a, asum, out);
+            let gb = ROWS * BB;
+            for g in 0..rows / ROWS {
+                let grp = &w[g * nb * gb..(g + 1) * nb * gb];
+                let mut t0 = 0;
+                while t0 < n {
+                    let tn = (n - t0).min(4);
+                    let mut acc = [_mm256_setzero_ps(); 4];
+                    for (b, blk) in grp.chunks_exact(gb).enumerate() {
+                        let p = blk.as_ptr();
+                        // SAFETY: a group block is 16 scale bytes + 8 × 32 quant bytes (`gb`).
+                        let dw = _mm256_cvtph_ps(unsafe { _mm_loadu_si128(p.cast()) });
+                        let mut q = [_mm256_setzero_si256(); 8];
+                        for (c, q) in q.iter_mut().enumerate() {
+                            // SAFETY: as above.
+                            *q = unsafe { ld(p.add(16 + 32 * c)) };
+                        }
+                        for (t, acc) in acc.iter_mut().enumerate().take(tn) {
+                            let ab = &a[(t0 + t) * nb + b];
+                            let s = $dot_s8(&q, &ab.qs);
+                            let d = _mm256_mul_ps(dw, _mm256_set1_ps(ab.d));
+                            *acc = _mm256_add_ps(*acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(s)));
+                        }
+                    }
+                    for (t, acc) in acc.iter().enumerate().take(tn) {
+                        let o = &mut out[(t0 + t) * rows + g * ROWS..][..ROWS];
+                        // SAFETY: `o` has 8 writable floats.
+                        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) };
+                    }
+                    t0 += tn;
+                }
+            }
+        }
+    };
+}
+
+// ---------------------------------------------------------------- AVX2
+
+/// Per lane: Σ over chunks of (4 unsigned nibbles · 4 activation bytes), low nibbles against
+/// activation chunk c, high nibbles against chunk 4 + c. The i16 partial sums cannot
+/// overflow: 16 products of |15·128| per lane half is 30720 < 32767.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn q4_isum_avx2(lo: &[__m256i; 4], hi: &[__m256i; 4], qs: &[i8; QK]) -> __m256i {
+    let mut s16 = _mm256_setzero_si256();
+    for c in 0..4 {
+        let al = _mm256_set1_epi32(bcast4(qs, 4 * c));
+        let ah = _mm256_set1_epi32(bcast4(qs, 16 + 4 * c));
+        s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(lo[c], al));
+        s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(hi[c], ah));
+    }
+    _mm256_madd_epi16(s16, _mm256_set1_epi16(1))
+}
+
+/// Per lane: Σ over 8 chunks of (4 signed weights · 4 activation bytes), with the weight
+/// signs moved onto the activations for `maddubs` (ggml's trick; |pair sum| ≤ 2·128·127).
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn q8_isum_avx2(q: &[__m256i; 8], qs: &[i8; QK]) -> __m256i {
+    let ones = _mm256_set1_epi16(1);
+    let mut s = _mm256_setzero_si256();
+    for (c, &q) in q.iter().enumerate() {
+        let a = _mm256_set1_epi32(bcast4(qs, 4 * c));
+        let p = _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(a, q));
+        s = _mm256_add_epi32(s, _mm256_madd_epi16(p, ones));
+    }
+    s
+}
+
+x8_kernels!(
+    "avx2,fma,f16c",
+    dot_q4_0x8_avx2,
+    dot_q8_0x8_avx2,
+    q4_isum_avx2,
+    q8_isum_avx2
+);
+
+// ---------------------------------------------------------------- AVX-512 VNNI (256-bit)
+
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
+fn q4_isum_vnni(lo: &[__m256i; 4], hi: &[__m256i; 4], qs: &[i8; QK]) -> __m256i {
+    // Two chains so consecutive `vpdpbusd`s do not wait on each other.
+    let (mut s0, mut s1) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    for c in 0..4 {
+        s0 = _mm256_dpbusd_epi32(s0, lo[c], _mm256_set1_epi32(bcast4(qs, 4 * c)));
+        s1 = _mm256_dpbusd_epi32(s1, hi[c], _mm256_set1_epi32(bcast4(qs, 16 + 4 * c)));
+    }
+    _mm256_add_epi32(s0, s1)
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
+fn q8_isum_vnni(q: &[__m256i; 8], qs: &[i8; QK]) -> __m256i {
+    let (mut s0, mut s1) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    for c in (0..8).step_by(2) {
+        let a0 = _mm256_set1_epi32(bcast4(qs, 4 * c));
+        let a1 = _mm256_set1_epi32(bcast4(qs, 4 * c + 4));
+        let (q0, q1) = (q[c], q[c + 1]);
+        s0 = _mm256_dpbusd_epi32(s0, _mm256_abs_epi8(q0), _mm256_sign_epi8(a0, q0));
+        s1 = _mm256_dpbusd_epi32(s1, _mm256_abs_epi8(q1), _mm256_sign_epi8(a1, q1));
+    }
+    _mm256_add_epi32(s0, s1)
+}
+
+x8_kernels!(
+    "avx2,fma,f16c,avx512vnni,avx512vl",
+    dot_q4_0x8_vnni,
+    dot_q8_0x8_vnni,
+    q4_isum_vnni,
+    q8_isum_vnni
+);

@@ -163,3 +163,18 @@ fn q4_0_and_q8_0_matrices_are_interleaved_unless_turned_off() {
         assert_eq!(argmax(&a), argmax(&b), "{q}");
     }
 }
+
+#[test]
+fn threaded_attention_equals_one_thread_on_a_long_prompt() {
+    // 48 prompt tokens × 6 heads × 48 positions × 48 dims is far above the size from which
+    // attention is spread over the threads, so this exercises that path.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stories15m-q8_0.gguf");
+    synth::write_preset_gguf(Preset::Stories15m, 42, SynthQuant::Q8_0, &path).unwrap();
+    let prompt: Vec<u32> = (0..48u32).map(|i| (i * 977 + 13) % 32000).collect();
+    let k = kernels::select_auto();
+    let (t1, l1) = run(&path, k, 1, &prompt);
+    let (t2, l2) = run(&path, k, 2, &prompt);
+    assert_eq!(t1, t2);
+    assert!(l1 == l2, "logits differ with threaded attention");
+}

@@ -158,8 +158,12 @@ pub fn matmul_many(
     let chunk = if threads == 1 {
         usize::MAX
     } else {
-        // A multiple of 8 so chunks of interleaved matrices hold whole groups.
-        (total_rows / (threads * 8)).clamp(16, 4096) / x8::ROWS * x8::ROWS
+        // Decode: one contiguous run of rows per thread, so each thread streams its weights
+        // the way the hardware prefetcher likes (measured faster on smollm-135m Q4_0 than 8
+        // chunks per thread); prefill: 8 chunks per thread for balance. A multiple of 8 so
+        // chunks of interleaved matrices hold whole groups.
+        let per_thread = if n == 1 { 1 } else { 8 };
+        (total_rows / (threads * per_thread)).clamp(16, 1 << 20) / x8::ROWS * x8::ROWS
     };
     let mut items = Vec::new();
     for (i, t) in tasks.iter().enumerate() {

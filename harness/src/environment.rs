@@ -28,6 +28,7 @@ const INTERESTING_FLAGS: &[&str] = &[
     "f16c",
     "avx512f",
     "avx512bw",
+    "avx512vl",
     "avx512vnni",
     "avx_vnni",
     "sse4_2",

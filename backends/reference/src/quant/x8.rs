@@ -35,7 +35,7 @@ pub fn group_block_bytes(ty: GgmlType) -> Option<usize> {
 
 /// Whether a `[rows, cols]` matrix of `ty` can be interleaved.
 pub fn supported(ty: GgmlType, rows: usize) -> bool {
-    group_block_bytes(ty).is_some() && rows > 0 && rows % ROWS == 0
+    group_block_bytes(ty).is_some() && rows > 0 && rows.is_multiple_of(ROWS)
 }
 
 /// The x8 copy of `data` (`rows` rows of `ty` back to back, file layout), or `None` if
@@ -51,7 +51,7 @@ pub fn pack_into(ty: GgmlType, data: &[u8], rows: usize, out: &mut [u8]) -> bool
         return false;
     };
     let bb = gb / ROWS;
-    if !supported(ty, rows) || data.len() % (rows * bb) != 0 || out.len() != data.len() {
+    if !supported(ty, rows) || !data.len().is_multiple_of(rows * bb) || out.len() != data.len() {
         return false;
     }
     let rb = data.len() / rows;
@@ -81,7 +81,7 @@ pub fn pack_into(ty: GgmlType, data: &[u8], rows: usize, out: &mut [u8]) -> bool
 pub fn unpack(ty: GgmlType, packed: &[u8], rows: usize) -> Option<Vec<u8>> {
     let gb = group_block_bytes(ty)?;
     let bb = gb / ROWS;
-    if !supported(ty, rows) || packed.len() % (rows * bb) != 0 {
+    if !supported(ty, rows) || !packed.len().is_multiple_of(rows * bb) {
         return None;
     }
     let rb = packed.len() / rows;

@@ -34,8 +34,19 @@ const TYPES: [GgmlType; 7] = [
     GgmlType::Q6K,
 ];
 
-/// `rows × cols` weights of `ty` times `n` activation rows, through the set's kernel.
-fn product(k: &Kernels, ty: GgmlType, w: &[u8], rows: usize, x: &[f32], n: usize, out: &mut [f32]) {
+/// `rows × cols` weights of `ty` times `n` activation rows, through the set's kernel;
+/// with `x8`, `w` is the row-interleaved copy of a Q4_0/Q8_0 matrix.
+#[allow(clippy::too_many_arguments)]
+fn product(
+    k: &Kernels,
+    ty: GgmlType,
+    x8: bool,
+    w: &[u8],
+    rows: usize,
+    x: &[f32],
+    n: usize,
+    out: &mut [f32],
+) {
     let cols = x.len() / n;
     match ty {
         GgmlType::F32 => (k.dot_f32_bytes)(w, rows, x, out),
@@ -63,6 +74,15 @@ fn product(k: &Kernels, ty: GgmlType, w: &[u8], rows: usize, x: &[f32], n: usize
                     &mut a[t * cols / QK..(t + 1) * cols / QK],
                 );
             }
+            if x8 {
+                let sums: Vec<i32> = a.iter().map(kernels::scalar_x8::block_sum).collect();
+                let f = if ty == GgmlType::Q8_0 {
+                    k.dot_q8_0x8
+                } else {
+                    k.dot_q4_0x8
+                };
+                return f(w, rows, &a, &sums, out);
+            }
             let f = match ty {
                 GgmlType::Q8_0 => k.dot_q8_0,
                 GgmlType::Q4_0 => k.dot_q4_0,
@@ -73,18 +93,43 @@ fn product(k: &Kernels, ty: GgmlType, w: &[u8], rows: usize, x: &[f32], n: usize
     }
 }
 
+/// Each type in file layout, plus the interleaved layout of the types that have one.
+fn variants(types: &[GgmlType]) -> Vec<(GgmlType, bool)> {
+    let mut v = Vec::new();
+    for &ty in types {
+        v.push((ty, false));
+        if quant::x8::group_block_bytes(ty).is_some() {
+            v.push((ty, true));
+        }
+    }
+    v
+}
+
+fn weights(ty: GgmlType, x8: bool, wf: &[f32], rows: usize) -> Vec<u8> {
+    let w = quant::quantize(ty, wf).unwrap();
+    if x8 {
+        quant::x8::pack(ty, &w, rows).unwrap()
+    } else {
+        w
+    }
+}
+
+fn name(ty: GgmlType, x8: bool) -> String {
+    format!("{}{}", ty.name(), if x8 { "x8" } else { "" })
+}
+
 fn matvec(c: &mut Criterion) {
     for (rows, cols) in SIZES {
         let wf = data(rows * cols, 1);
         let x = data(cols, 2);
         let mut g = c.benchmark_group(format!("matvec_{rows}x{cols}"));
         g.throughput(Throughput::Elements((rows * cols) as u64));
-        for ty in TYPES {
-            let w = quant::quantize(ty, &wf).unwrap();
+        for (ty, x8) in variants(&TYPES) {
+            let w = weights(ty, x8, &wf, rows);
             for k in kernels::sets() {
                 let mut out = vec![0f32; rows];
-                g.bench_function(BenchmarkId::new(ty.name(), k.name), |b| {
-                    b.iter(|| product(k, ty, black_box(&w), rows, black_box(&x), 1, &mut out))
+                g.bench_function(BenchmarkId::new(name(ty, x8), k.name), |b| {
+                    b.iter(|| product(k, ty, x8, black_box(&w), rows, black_box(&x), 1, &mut out))
                 });
             }
         }
@@ -98,12 +143,13 @@ fn prefill(c: &mut Criterion) {
     let x = data(n * cols, 4);
     let mut g = c.benchmark_group(format!("batch64_{rows}x{cols}"));
     g.throughput(Throughput::Elements((rows * cols * n) as u64));
-    for ty in [GgmlType::F32, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4K] {
-        let w = quant::quantize(ty, &wf).unwrap();
+    let types = [GgmlType::F32, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4K];
+    for (ty, x8) in variants(&types) {
+        let w = weights(ty, x8, &wf, rows);
         for k in kernels::sets() {
             let mut out = vec![0f32; rows * n];
-            g.bench_function(BenchmarkId::new(ty.name(), k.name), |b| {
-                b.iter(|| product(k, ty, black_box(&w), rows, black_box(&x), n, &mut out))
+            g.bench_function(BenchmarkId::new(name(ty, x8), k.name), |b| {
+                b.iter(|| product(k, ty, x8, black_box(&w), rows, black_box(&x), n, &mut out))
             });
         }
     }

@@ -18,7 +18,10 @@ pub fn x8_shape(
     asum: &[i32],
     out: &[f32],
 ) -> (usize, usize) {
-    assert!(rows.is_multiple_of(ROWS), "x8 dot: rows must be a multiple of 8");
+    assert!(
+        rows.is_multiple_of(ROWS),
+        "x8 dot: rows must be a multiple of 8"
+    );
     if rows == 0 || out.is_empty() {
         return (0, 0);
     }

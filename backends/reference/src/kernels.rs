@@ -80,6 +80,9 @@ pub struct Kernels {
     pub dot_q4_0x8: DotX8,
     /// Row-interleaved Q8_0 weights (see [`DotX8`]).
     pub dot_q8_0x8: DotX8,
+    /// Row-interleaved Q4_K weights ([`crate::quant::x8::q4k`]), `rows` a multiple of 8,
+    /// against Q8_K activation rows.
+    pub dot_q4_kx8: DotQ8K,
     /// Q4_K weight row: Σ_superblocks dw·da·Σ_j sc_j·Σ(q·qa) − dminw·da·Σ_j m_j·bsum_j.
     pub dot_q4_k: DotQ8K,
     /// Q6_K weight row: Σ_superblocks dw·da·Σ_j sc_j·Σ((q−32)·qa).

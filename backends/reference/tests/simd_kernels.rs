@@ -169,6 +169,46 @@ proptest! {
     }
 
     #[test]
+    fn interleaved_q4_k_dots_agree(nb in 0usize..=4, groups in 1usize..=2, n in 1usize..=6, seed in any::<u64>(), amp in -6i32..6) {
+        let (rows, cols) = (8 * groups, nb * QK_K);
+        let scale = 10f32.powi(amp);
+        let x: Vec<f32> = gaussian(n * cols, seed).iter().map(|v| v * scale).collect();
+        let mut a = vec![BlockQ8K::default(); n * nb];
+        for t in 0..n {
+            q8_k::quantize_row(&x[t * cols..(t + 1) * cols], &mut a[t * nb..(t + 1) * nb]);
+        }
+        let ad = deq8k(&a);
+        let raw: Vec<u8> = gaussian(rows * nb * 146, seed ^ 13).iter().map(|v| (v * 1e3) as i64 as u8).collect();
+        let mut w = raw[..rows * nb * 144].to_vec();
+        for (i, b) in w.chunks_exact_mut(144).enumerate() {
+            random_block(GgmlType::Q4K, b, &raw[rows * nb * 144 + 2 * i..][..2]);
+        }
+        let mut wd = vec![0f32; rows * cols];
+        prop_assert!(quant::dequantize(GgmlType::Q4K, &w, &mut wd));
+        let packed = x8::pack(GgmlType::Q4K, &w, rows).unwrap();
+        prop_assert_eq!(packed.len(), x8::packed_len(GgmlType::Q4K, w.len()));
+        let mut want = vec![0f32; rows * n];
+        (scalar().dot_q4_kx8)(&packed, rows, &a, &mut want);
+        for k in simd_sets() {
+            let mut got = vec![0f32; rows * n];
+            (k.dot_q4_kx8)(&packed, rows, &a, &mut got);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                prop_assert!(close(*g, *w, 0.0), "{} q4_k x8 [{i}] {g} vs {w}", k.name);
+            }
+        }
+        let mut file = vec![0f32; rows * n];
+        (scalar().dot_q4_k)(&w, rows, &a, &mut file);
+        for t in 0..n {
+            for r in 0..rows {
+                // Q4_K subtracts dmin·m·Σa: its magnitude includes the min term.
+                let mag = magnitude(&wd[r * cols..(r + 1) * cols], &ad[t * cols..(t + 1) * cols]) * 4.0;
+                let (p, q) = (want[t * rows + r], file[t * rows + r]);
+                prop_assert!((f64::from(p) - f64::from(q)).abs() <= 1e-5 * mag, "q4_k [{t},{r}] x8 {p} vs file {q} (magnitude {mag})");
+            }
+        }
+    }
+
+    #[test]
     fn q8_block_dots_agree(nb in 0usize..=10, rows in 1usize..=9, n in 1usize..=6, seed in any::<u64>(), amp in -6i32..6) {
         let cols = nb * QK;
         let scale = 10f32.powi(amp);

@@ -15,7 +15,7 @@
 //! to `kernels`, which hands it out only when [`detected`] is true) and unaligned loads and
 //! stores on slices whose length is asserted first.
 
-use super::x86_x8::{dot_q4_0x8_avx2, dot_q8_0x8_avx2};
+use super::x86_x8::{dot_q4_0x8_avx2, dot_q4_kx8_avx2, dot_q8_0x8_avx2};
 use super::{scalar, Kernels};
 use crate::quant::{q4_0, q4_k, q5_0, q6_k, q8_0, BlockQ8, BlockQ8K, QK};
 use std::arch::x86_64::*;
@@ -48,6 +48,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     dot_q5_0: guarded!(dot_q5_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q4_0x8: guarded!(dot_q4_0x8_avx2, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     dot_q8_0x8: guarded!(dot_q8_0x8_avx2, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q4_kx8: guarded!(dot_q4_kx8_avx2, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q4_k: guarded!(dot_q4_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q6_k: guarded!(dot_q6_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     quantize_q8_0: guarded!(quantize_q8_0, (x: &[f32], out: &mut [BlockQ8])),

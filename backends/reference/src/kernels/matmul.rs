@@ -113,13 +113,16 @@ pub fn matmul_many(
             t.w.rows,
             cols
         );
-        assert_eq!(
-            t.w.data.len() as u64,
+        let file_bytes =
             t.w.ggml_type
                 .bytes_for((t.w.rows * cols) as u64)
-                .expect("whole blocks"),
-            "matmul: weight bytes"
-        );
+                .expect("whole blocks") as usize;
+        let want = if t.w.x8 {
+            x8::packed_len(t.w.ggml_type, file_bytes)
+        } else {
+            file_bytes
+        };
+        assert_eq!(t.w.data.len(), want, "matmul: weight bytes");
     }
     if n == 0 {
         return;
@@ -188,15 +191,17 @@ pub fn matmul_many(
         let (per8, perk) = (cols / QK, cols / QK_K);
         let xs = || &x[t0 * cols..(t0 + tn) * cols];
         let a8 = || &q8[t0 * per8..(t0 + tn) * per8];
+        let ak = || &q8k[t0 * perk..(t0 + tn) * perk];
         if w.x8 {
-            let sums = &q8_sums[t0 * per8..(t0 + tn) * per8];
+            let sums = || &q8_sums[t0 * per8..(t0 + tn) * per8];
             return match w.ggml_type {
-                GgmlType::Q4_0 => (k.dot_q4_0x8)(wr, rows, a8(), sums, o),
-                GgmlType::Q8_0 => (k.dot_q8_0x8)(wr, rows, a8(), sums, o),
+                GgmlType::Q4_0 => (k.dot_q4_0x8)(wr, rows, a8(), sums(), o),
+                GgmlType::Q8_0 => (k.dot_q8_0x8)(wr, rows, a8(), sums(), o),
+                GgmlType::Q4K => (k.dot_q4_kx8)(wr, rows, ak(), o),
                 other => panic!("matmul: no interleaved kernel for {other}"),
             };
         }
-        let ak = || &q8k[t0 * perk..(t0 + tn) * perk];
+
         match w.ggml_type {
             GgmlType::F32 => (k.dot_f32_bytes)(wr, rows, xs(), o),
             GgmlType::F16 => (k.dot_f16)(wr, rows, xs(), o),

@@ -29,6 +29,7 @@ pub(super) static KERNELS: Kernels = Kernels {
     dot_q5_0: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q5_0),
     dot_q4_0x8: super::neon_x8::dot_q4_0x8,
     dot_q8_0x8: super::neon_x8::dot_q8_0x8,
+    dot_q4_kx8: super::neon_x8::dot_q4_kx8,
     dot_q4_k: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q4_k),
     dot_q6_k: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q6_k),
     quantize_q8_0: scalar::KERNELS.quantize_q8_0,

@@ -1,4 +1,4 @@
-//! aarch64 NEON versions of the row-interleaved Q4_0/Q8_0 dot products
+//! aarch64 NEON versions of the row-interleaved Q4_0/Q8_0/Q4_K dot products
 //! ([`crate::quant::x8`]). **Not yet run on hardware** (compiled only for aarch64; checked by
 //! `scripts/lab/test-on-device.sh`). A chunk of the eight-row group is 32 bytes: rows 0..4 in
 //! the first 16 (one NEON register), rows 4..8 in the next; [`dot4_lanes`] against the
@@ -8,15 +8,15 @@
 //! left for when it can be tested on a board.
 
 use super::neon::dot4_lanes;
-use super::scalar_x8::x8_shape;
-use crate::quant::x8::ROWS;
-use crate::quant::{f16, q4_0, q8_0, BlockQ8, QK};
+use super::scalar_x8::{x8_shape, x8k_shape};
+use crate::quant::x8::{q4k, ROWS};
+use crate::quant::{f16, q4_0, q8_0, BlockQ8, BlockQ8K, QK_K};
 use std::arch::aarch64::*;
 
 /// Activation bytes `at..at+4` broadcast to the four lanes.
 #[inline]
 #[allow(unused_unsafe)]
-fn bcast4(qs: &[i8; QK], at: usize) -> int8x16_t {
+fn bcast4(qs: &[i8], at: usize) -> int8x16_t {
     let v = i32::from_le_bytes([
         qs[at] as u8,
         qs[at + 1] as u8,
@@ -123,4 +123,59 @@ pub(super) fn dot_q8_0x8(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out
             (s0, s1)
         }
     })
+}
+
+/// See [`super::scalar_x8::dot_q4_kx8`]: NEON integer sums of the quants (row r in lane r),
+/// the scale and min sums in scalar integer code, then the scalar twin's float steps.
+#[allow(unused_unsafe)]
+pub(super) fn dot_q4_kx8(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
+    let (nb, n) = x8k_shape(w, rows, a, out);
+    let f16_at = |b: &[u8], i: usize| f16::to_f32(u16::from_le_bytes([b[i], b[i + 1]]));
+    for t in 0..n {
+        for g in 0..rows / ROWS {
+            let mut acc = [0f32; ROWS];
+            for b in 0..nb {
+                let blk = &w[(g * nb + b) * q4k::BYTES..][..q4k::BYTES];
+                let ab = &a[t * nb + b];
+                let (mut isum, mut msum) = ([0i32; ROWS], [0i32; ROWS]);
+                for j in 0..QK_K / 32 {
+                    let (p, hi) = (j / 2, j % 2 == 1);
+                    let mut s = [0i32; ROWS];
+                    // SAFETY: register intrinsics, 32-byte chunk loads inside `blk`, and
+                    // 4 + 4 lane stores into `s` (8 i32).
+                    unsafe {
+                        let m4 = vdupq_n_u8(0x0f);
+                        let (mut s0, mut s1) = (vdupq_n_s32(0), vdupq_n_s32(0));
+                        for c in 0..8 {
+                            let (v0, v1) = load_chunk(&blk[q4k::QS + 256 * p..], c);
+                            let nib = |v| {
+                                if hi {
+                                    vreinterpretq_s8_u8(vshrq_n_u8::<4>(v))
+                                } else {
+                                    vreinterpretq_s8_u8(vandq_u8(v, m4))
+                                }
+                            };
+                            let a4 = bcast4(&ab.qs, 32 * j + 4 * c);
+                            s0 = vaddq_s32(s0, dot4_lanes(nib(v0), a4));
+                            s1 = vaddq_s32(s1, dot4_lanes(nib(v1), a4));
+                        }
+                        vst1q_s32(s.as_mut_ptr(), s0);
+                        vst1q_s32(s.as_mut_ptr().add(4), s1);
+                    }
+                    let bsum = i32::from(ab.bsums[2 * j]) + i32::from(ab.bsums[2 * j + 1]);
+                    for r in 0..ROWS {
+                        isum[r] += i32::from(blk[q4k::SC + j * ROWS + r]) * s[r];
+                        msum[r] += i32::from(blk[q4k::MN + (p * ROWS + r) * 2 + j % 2]) * bsum;
+                    }
+                }
+                for r in 0..ROWS {
+                    let d = f16_at(blk, q4k::D + 2 * r) * ab.d;
+                    let dmin = f16_at(blk, q4k::DMIN + 2 * r) * ab.d;
+                    acc[r] += d * isum[r] as f32;
+                    acc[r] -= dmin * msum[r] as f32;
+                }
+            }
+            out[t * rows + g * ROWS..t * rows + (g + 1) * ROWS].copy_from_slice(&acc);
+        }
+    }
 }

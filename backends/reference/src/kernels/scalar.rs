@@ -16,6 +16,7 @@ pub static KERNELS: Kernels = Kernels {
     dot_q5_0: |w, rows, a, out| batched(w, rows, a, out, dot_q5_0),
     dot_q4_0x8: super::scalar_x8::dot_q4_0x8,
     dot_q8_0x8: super::scalar_x8::dot_q8_0x8,
+    dot_q4_kx8: super::scalar_x8::dot_q4_kx8,
     dot_q4_k: |w, rows, a, out| batched(w, rows, a, out, dot_q4_k),
     dot_q6_k: |w, rows, a, out| batched(w, rows, a, out, dot_q6_k),
     quantize_q8_0: q8_0::quantize_row,

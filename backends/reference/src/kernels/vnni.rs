@@ -1,11 +1,11 @@
-//! The `avx512vnni` kernel set: the `avx2` set with the row-interleaved Q4_0/Q8_0 products
+//! The `avx512vnni` kernel set: the `avx2` set with the row-interleaved Q4_0/Q8_0/Q4_K products
 //! done by `vpdpbusd` (AVX-512 VNNI on 256-bit vectors, which needs AVX512VL), as on Zen 4,
 //! Ice Lake and later server cores. Chosen automatically where detected; `EDGEBENCH_KERNELS=avx2`
 //! turns it off for comparison. Results are bit-identical to `avx2` and `scalar`.
 
-use super::x86_x8::{dot_q4_0x8_vnni, dot_q8_0x8_vnni};
+use super::x86_x8::{dot_q4_0x8_vnni, dot_q4_kx8_vnni, dot_q8_0x8_vnni};
 use super::{avx2, Kernels};
-use crate::quant::BlockQ8;
+use crate::quant::{BlockQ8, BlockQ8K};
 
 /// AVX2/FMA/F16C plus AVX512-VNNI and AVX512VL.
 pub fn detected() -> bool {
@@ -26,6 +26,11 @@ pub(super) static KERNELS: Kernels = Kernels {
         debug_assert!(detected());
         // SAFETY: as above.
         unsafe { dot_q8_0x8_vnni(w, rows, a, asum, out) }
+    },
+    dot_q4_kx8: |w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]| {
+        debug_assert!(detected());
+        // SAFETY: as above.
+        unsafe { dot_q4_kx8_vnni(w, rows, a, out) }
     },
     ..avx2::KERNELS
 };

@@ -1,4 +1,4 @@
-//! x86_64 versions of the row-interleaved Q4_0/Q8_0 dot products ([`crate::quant::x8`]): an
+//! x86_64 versions of the row-interleaved Q4_0/Q8_0/Q4_K dot products ([`crate::quant::x8`]): an
 //! AVX2 pair (`maddubs` + `madd`) and an AVX-512 VNNI pair (`vpdpbusd` on 256-bit vectors,
 //! AVX512VL), generated from one body by [`x8_kernels!`].
 //!
@@ -11,9 +11,9 @@
 //! `unsafe` here: unaligned loads from slices whose lengths were checked by `x8_shape`, and
 //! calls of `#[target_feature]` functions from the guarded tables.
 
-use super::scalar_x8::x8_shape;
-use crate::quant::x8::ROWS;
-use crate::quant::{q4_0, q8_0, BlockQ8, QK};
+use super::scalar_x8::{x8_shape, x8k_shape};
+use crate::quant::x8::{q4k, ROWS};
+use crate::quant::{q4_0, q8_0, BlockQ8, BlockQ8K, QK, QK_K};
 use std::arch::x86_64::*;
 
 /// 32 bytes at `p` (caller guarantees they are readable).
@@ -25,7 +25,7 @@ unsafe fn ld(p: *const u8) -> __m256i {
 
 /// Activation bytes `4c..4c+4` of a block broadcast to all eight lanes.
 #[inline(always)]
-fn bcast4(qs: &[i8; QK], at: usize) -> i32 {
+fn bcast4(qs: &[i8], at: usize) -> i32 {
     i32::from_le_bytes([
         qs[at] as u8,
         qs[at + 1] as u8,
@@ -35,7 +35,98 @@ fn bcast4(qs: &[i8; QK], at: usize) -> i32 {
 }
 
 macro_rules! x8_kernels {
-    ($feat:literal, $q4:ident, $q8:ident, $dot_u8:ident, $dot_s8:ident) => {
+    ($feat:literal, $q4:ident, $q8:ident, $q4k:ident, $dot_u8:ident, $dot_s8:ident, $pair_k:ident) => {
+        /// Interleaved Q4_K rows against Q8_K activation rows; see
+        /// [`super::scalar_x8::dot_q4_kx8`].
+        #[target_feature(enable = $feat)]
+        pub(super) fn $q4k(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
+            let (nb, n) = x8k_shape(w, rows, a, out);
+            let m4 = _mm256_set1_epi8(0x0f);
+            for g in 0..rows / ROWS {
+                let mut t0 = 0;
+                while t0 < n {
+                    let tn = (n - t0).min(4);
+                    let mut acc = [_mm256_setzero_ps(); 4];
+                    for b in 0..nb {
+                        let blk = &w[(g * nb + b) * q4k::BYTES..][..q4k::BYTES];
+                        let p = blk.as_ptr();
+                        let mut isum = [_mm256_setzero_si256(); 4];
+                        for pair in 0..4 {
+                            let mut lo = [_mm256_setzero_si256(); 8];
+                            let mut hi = [_mm256_setzero_si256(); 8];
+                            for c in 0..8 {
+                                // SAFETY: `blk` holds q4k::BYTES bytes; the quants of pair
+                                // `pair` chunk `c` are 32 bytes inside it.
+                                let v = unsafe { ld(p.add(q4k::QS + (pair * 8 + c) * 32)) };
+                                lo[c] = _mm256_and_si256(v, m4);
+                                hi[c] = _mm256_and_si256(_mm256_srli_epi16::<4>(v), m4);
+                            }
+                            // SAFETY: 8 scale bytes per sub-block inside `blk`.
+                            let (sl, sh) = unsafe {
+                                (
+                                    _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                                        p.add(q4k::SC + 16 * pair).cast(),
+                                    )),
+                                    _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                                        p.add(q4k::SC + 16 * pair + 8).cast(),
+                                    )),
+                                )
+                            };
+                            for (t, isum) in isum.iter_mut().enumerate().take(tn) {
+                                let qs = &a[(t0 + t) * nb + b].qs;
+                                let (il, ih) = $pair_k(&lo, &hi, qs, 64 * pair);
+                                let s = _mm256_add_epi32(
+                                    _mm256_mullo_epi32(il, sl),
+                                    _mm256_mullo_epi32(ih, sh),
+                                );
+                                *isum = _mm256_add_epi32(*isum, s);
+                            }
+                        }
+                        // SAFETY: the f16 `d`/`dmin` (16 bytes each) and the 4 × 16 min bytes
+                        // lie inside `blk`.
+                        let (dw, dm, mins) = unsafe {
+                            (
+                                _mm256_cvtph_ps(_mm_loadu_si128(p.add(q4k::D).cast())),
+                                _mm256_cvtph_ps(_mm_loadu_si128(p.add(q4k::DMIN).cast())),
+                                [0, 1, 2, 3].map(|k| {
+                                    _mm256_cvtepu8_epi16(_mm_loadu_si128(
+                                        p.add(q4k::MN + 16 * k).cast(),
+                                    ))
+                                }),
+                            )
+                        };
+                        for (t, acc) in acc.iter_mut().enumerate().take(tn) {
+                            let ab = &a[(t0 + t) * nb + b];
+                            // Sub-block sums of the activations (|·| ≤ 32·128, an i16).
+                            let bs = |j: usize| {
+                                (ab.bsums[2 * j] as i32 + ab.bsums[2 * j + 1] as i32) as u16
+                            };
+                            let mut msum = _mm256_setzero_si256();
+                            for (k, m) in mins.iter().enumerate() {
+                                let pair = i32::from(bs(2 * k)) | (i32::from(bs(2 * k + 1)) << 16);
+                                msum = _mm256_add_epi32(
+                                    msum,
+                                    _mm256_madd_epi16(*m, _mm256_set1_epi32(pair)),
+                                );
+                            }
+                            let da = _mm256_set1_ps(ab.d);
+                            let x =
+                                _mm256_mul_ps(_mm256_mul_ps(dw, da), _mm256_cvtepi32_ps(isum[t]));
+                            *acc = _mm256_add_ps(*acc, x);
+                            let y = _mm256_mul_ps(_mm256_mul_ps(dm, da), _mm256_cvtepi32_ps(msum));
+                            *acc = _mm256_sub_ps(*acc, y);
+                        }
+                    }
+                    for (t, acc) in acc.iter().enumerate().take(tn) {
+                        let o = &mut out[(t0 + t) * rows + g * ROWS..][..ROWS];
+                        // SAFETY: `o` has 8 writable floats.
+                        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) };
+                    }
+                    t0 += tn;
+                }
+            }
+        }
+
         /// Interleaved Q4_0 rows against activation rows; see the module docs.
         #[target_feature(enable = $feat)]
         pub(super) fn $q4(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32]) {
@@ -153,12 +244,36 @@ fn q8_isum_avx2(q: &[__m256i; 8], qs: &[i8; QK]) -> __m256i {
     s
 }
 
+/// Q4_K pair `base / 64`: per lane, Σ over 8 chunks of low nibbles · activation bytes
+/// `base+4c..` (sub-block 2p) and of high nibbles · bytes `base+32+4c..` (sub-block 2p+1).
+/// i16 partial sums: 8 pair sums of at most |2·15·128| per half, at most 30720.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn q4k_pair_avx2(
+    lo: &[__m256i; 8],
+    hi: &[__m256i; 8],
+    qs: &[i8; QK_K],
+    base: usize,
+) -> (__m256i, __m256i) {
+    let (mut sl, mut sh) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    for c in 0..8 {
+        let al = _mm256_set1_epi32(bcast4(qs, base + 4 * c));
+        let ah = _mm256_set1_epi32(bcast4(qs, base + 32 + 4 * c));
+        sl = _mm256_add_epi16(sl, _mm256_maddubs_epi16(lo[c], al));
+        sh = _mm256_add_epi16(sh, _mm256_maddubs_epi16(hi[c], ah));
+    }
+    let ones = _mm256_set1_epi16(1);
+    (_mm256_madd_epi16(sl, ones), _mm256_madd_epi16(sh, ones))
+}
+
 x8_kernels!(
     "avx2,fma,f16c",
     dot_q4_0x8_avx2,
     dot_q8_0x8_avx2,
+    dot_q4_kx8_avx2,
     q4_isum_avx2,
-    q8_isum_avx2
+    q8_isum_avx2,
+    q4k_pair_avx2
 );
 
 // ---------------------------------------------------------------- AVX-512 VNNI (256-bit)
@@ -189,10 +304,28 @@ fn q8_isum_vnni(q: &[__m256i; 8], qs: &[i8; QK]) -> __m256i {
     _mm256_add_epi32(s0, s1)
 }
 
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
+fn q4k_pair_vnni(
+    lo: &[__m256i; 8],
+    hi: &[__m256i; 8],
+    qs: &[i8; QK_K],
+    base: usize,
+) -> (__m256i, __m256i) {
+    let (mut sl, mut sh) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    for c in 0..8 {
+        sl = _mm256_dpbusd_epi32(sl, lo[c], _mm256_set1_epi32(bcast4(qs, base + 4 * c)));
+        sh = _mm256_dpbusd_epi32(sh, hi[c], _mm256_set1_epi32(bcast4(qs, base + 32 + 4 * c)));
+    }
+    (sl, sh)
+}
+
 x8_kernels!(
     "avx2,fma,f16c,avx512vnni,avx512vl",
     dot_q4_0x8_vnni,
     dot_q8_0x8_vnni,
+    dot_q4_kx8_vnni,
     q4_isum_vnni,
-    q8_isum_vnni
+    q8_isum_vnni,
+    q4k_pair_vnni
 );

@@ -15,8 +15,17 @@
 //! Q4_0 chunk `c` (of 4) is bytes `4c..4c+4` of the 16 nibble bytes: low nibbles are elements
 //! `4c..4c+4`, high nibbles elements `16+4c..16+4c+4`. Q8_0 chunk `c` (of 8) is elements
 //! `4c..4c+4`.
+//!
+//! Q4_K (256-element super-blocks) gets the same treatment with its 6-bit sub-block scales
+//! and mins decoded at pack time ([`q4k`] has the offsets): a group super-block holds the 8
+//! rows' `d` and `dmin` (f16), the scales as bytes `[sub-block][row]`, the mins as byte pairs
+//! `[sub-block pair][row][2]`, then the quants: for each pair `p` of sub-blocks (32 bytes of
+//! the source), chunk `c` of rows 0..8. Low nibbles of pair `p` chunk `c` are elements
+//! `64p+4c..+4` (sub-block `2p`), high nibbles `64p+32+4c..+4` (sub-block `2p+1`). 1184 bytes
+//! per 8 super-blocks instead of 1152 (+2.8%).
 
-use super::{q4_0, q8_0};
+use super::kquant::scale_min_k4;
+use super::{q4_0, q4_k, q8_0};
 use crate::gguf::GgmlType;
 
 /// Rows per interleaved group.
@@ -33,16 +42,76 @@ pub fn group_block_bytes(ty: GgmlType) -> Option<usize> {
     }
 }
 
+/// Offsets inside a Q4_K group super-block.
+pub mod q4k {
+    /// 8 × f16 `d`.
+    pub const D: usize = 0;
+    /// 8 × f16 `dmin`.
+    pub const DMIN: usize = 16;
+    /// Scales, `[sub-block j][row]` bytes.
+    pub const SC: usize = 32;
+    /// Mins, `[pair k][row][2]` bytes: `m[row][2k]`, `m[row][2k + 1]`.
+    pub const MN: usize = 96;
+    /// Quants, `[pair p][chunk c][row][4]` bytes.
+    pub const QS: usize = 160;
+    /// Bytes of a group super-block.
+    pub const BYTES: usize = QS + 8 * super::q4_k::BLOCK_BYTES - 8 * 16;
+}
+
+/// Bytes of the x8 copy of `file_len` bytes of `ty` (Q4_K grows by 1184/1152).
+pub fn packed_len(ty: GgmlType, file_len: usize) -> usize {
+    if ty == GgmlType::Q4K {
+        file_len / (ROWS * q4_k::BLOCK_BYTES) * q4k::BYTES
+    } else {
+        file_len
+    }
+}
+
 /// Whether a `[rows, cols]` matrix of `ty` can be interleaved.
 pub fn supported(ty: GgmlType, rows: usize) -> bool {
-    group_block_bytes(ty).is_some() && rows > 0 && rows.is_multiple_of(ROWS)
+    (group_block_bytes(ty).is_some() || ty == GgmlType::Q4K)
+        && rows > 0
+        && rows.is_multiple_of(ROWS)
 }
 
 /// The x8 copy of `data` (`rows` rows of `ty` back to back, file layout), or `None` if
 /// [`supported`] is false or the length is not `rows` whole rows.
 pub fn pack(ty: GgmlType, data: &[u8], rows: usize) -> Option<Vec<u8>> {
+    if ty == GgmlType::Q4K {
+        return pack_q4_k(data, rows);
+    }
     let mut out = vec![0u8; data.len()];
     pack_into(ty, data, rows, &mut out).then_some(out)
+}
+
+/// Q4_K rows into the x8 layout (see the module docs and [`q4k`]).
+fn pack_q4_k(data: &[u8], rows: usize) -> Option<Vec<u8>> {
+    const BB: usize = q4_k::BLOCK_BYTES;
+    if !supported(GgmlType::Q4K, rows) || !data.len().is_multiple_of(rows * BB) {
+        return None;
+    }
+    let nb = data.len() / rows / BB;
+    let mut out = vec![0u8; rows / ROWS * nb * q4k::BYTES];
+    for (gi, dst) in out.chunks_exact_mut(q4k::BYTES).enumerate() {
+        let (g, b) = (gi / nb.max(1), gi % nb.max(1));
+        for r in 0..ROWS {
+            let src = &data[((g * ROWS + r) * nb + b) * BB..][..BB];
+            dst[q4k::D + 2 * r..][..2].copy_from_slice(&src[0..2]);
+            dst[q4k::DMIN + 2 * r..][..2].copy_from_slice(&src[2..4]);
+            for j in 0..8 {
+                let (sc, m) = scale_min_k4(j, &src[4..16]);
+                dst[q4k::SC + j * ROWS + r] = sc;
+                dst[q4k::MN + ((j / 2) * ROWS + r) * 2 + j % 2] = m;
+            }
+            for p in 0..4 {
+                for c in 0..8 {
+                    let at = q4k::QS + ((p * 8 + c) * ROWS + r) * CHUNK;
+                    dst[at..at + CHUNK].copy_from_slice(&src[16 + 32 * p + 4 * c..][..CHUNK]);
+                }
+            }
+        }
+    }
+    Some(out)
 }
 
 /// [`pack`] into `out` (same length as `data`); returns false where `pack` returns `None`.
@@ -139,7 +208,7 @@ mod tests {
             assert_eq!(chunk(&blk[16..], 1, 5), &src[6..10]);
         }
         assert!(pack(GgmlType::Q4_0, &[0; 18 * 4], 4).is_none(), "rows % 8");
-        assert!(pack(GgmlType::Q4K, &[0; 144 * 8], 8).is_none(), "type");
+        assert!(pack(GgmlType::Q6K, &[0; 210 * 8], 8).is_none(), "type");
         assert!(
             pack(GgmlType::Q4_0, &[0; 18 * 8 + 1], 8).is_none(),
             "length"

@@ -81,6 +81,26 @@ fn random_block(ty: GgmlType, bytes: &mut [u8], pick: &[u8]) {
 }
 
 /// Dequantized activations of Q8_0 / Q8_K blocks.
+/// `n` rows of `cols` Gaussian activations scaled by 10^amp, quantized row by row by `q` into
+/// blocks of `per_block` values.
+fn acts<B: Default + Clone>(
+    n: usize,
+    cols: usize,
+    per_block: usize,
+    seed: u64,
+    amp: i32,
+    q: fn(&[f32], &mut [B]),
+) -> Vec<B> {
+    let scale = 10f32.powi(amp);
+    let x: Vec<f32> = gaussian(n * cols, seed).iter().map(|v| v * scale).collect();
+    let nb = cols / per_block;
+    let mut a = vec![B::default(); n * nb];
+    for t in 0..n {
+        q(&x[t * cols..(t + 1) * cols], &mut a[t * nb..(t + 1) * nb]);
+    }
+    a
+}
+
 fn deq8(a: &[BlockQ8]) -> Vec<f32> {
     a.iter()
         .flat_map(|b| b.qs.iter().map(move |&q| f32::from(q) * b.d))
@@ -127,12 +147,7 @@ proptest! {
     #[test]
     fn interleaved_dots_agree(nb in 0usize..=10, groups in 1usize..=3, n in 1usize..=6, seed in any::<u64>(), amp in -6i32..6) {
         let (rows, cols) = (8 * groups, nb * QK);
-        let scale = 10f32.powi(amp);
-        let x: Vec<f32> = gaussian(n * cols, seed).iter().map(|v| v * scale).collect();
-        let mut a = vec![BlockQ8::default(); n * nb];
-        for t in 0..n {
-            q8_0::quantize_row(&x[t * cols..(t + 1) * cols], &mut a[t * nb..(t + 1) * nb]);
-        }
+        let a = acts(n, cols, QK, seed, amp, q8_0::quantize_row);
         let asum: Vec<i32> = a.iter().map(kernels::scalar_x8::block_sum).collect();
         let ad = deq8(&a);
         let raw: Vec<u8> = gaussian(rows * nb * 35, seed ^ 11).iter().map(|v| (v * 1e3) as i64 as u8).collect();
@@ -171,12 +186,7 @@ proptest! {
     #[test]
     fn interleaved_q4_k_dots_agree(nb in 0usize..=4, groups in 1usize..=2, n in 1usize..=6, seed in any::<u64>(), amp in -6i32..6) {
         let (rows, cols) = (8 * groups, nb * QK_K);
-        let scale = 10f32.powi(amp);
-        let x: Vec<f32> = gaussian(n * cols, seed).iter().map(|v| v * scale).collect();
-        let mut a = vec![BlockQ8K::default(); n * nb];
-        for t in 0..n {
-            q8_k::quantize_row(&x[t * cols..(t + 1) * cols], &mut a[t * nb..(t + 1) * nb]);
-        }
+        let a = acts(n, cols, QK_K, seed, amp, q8_k::quantize_row);
         let ad = deq8k(&a);
         let raw: Vec<u8> = gaussian(rows * nb * 146, seed ^ 13).iter().map(|v| (v * 1e3) as i64 as u8).collect();
         let mut w = raw[..rows * nb * 144].to_vec();
@@ -211,12 +221,7 @@ proptest! {
     #[test]
     fn q8_block_dots_agree(nb in 0usize..=10, rows in 1usize..=9, n in 1usize..=6, seed in any::<u64>(), amp in -6i32..6) {
         let cols = nb * QK;
-        let scale = 10f32.powi(amp);
-        let x: Vec<f32> = gaussian(n * cols, seed).iter().map(|v| v * scale).collect();
-        let mut a = vec![BlockQ8::default(); n * nb];
-        for t in 0..n {
-            q8_0::quantize_row(&x[t * cols..(t + 1) * cols], &mut a[t * nb..(t + 1) * nb]);
-        }
+        let a = acts(n, cols, QK, seed, amp, q8_0::quantize_row);
         let ad = deq8(&a);
         let raw: Vec<u8> = gaussian(rows * nb * 34 + 2 * rows * nb, seed ^ 7).iter().map(|v| (v * 1e3) as i64 as u8).collect();
         for (ty, bb) in [(GgmlType::Q8_0, 34usize), (GgmlType::Q4_0, 18), (GgmlType::Q5_0, 22)] {
@@ -249,12 +254,7 @@ proptest! {
     #[test]
     fn k_quant_dots_agree(nb in 0usize..=10, rows in 1usize..=9, n in 1usize..=6, seed in any::<u64>(), amp in -6i32..6) {
         let cols = nb * QK_K;
-        let scale = 10f32.powi(amp);
-        let x: Vec<f32> = gaussian(n * cols, seed).iter().map(|v| v * scale).collect();
-        let mut a = vec![BlockQ8K::default(); n * nb];
-        for t in 0..n {
-            q8_k::quantize_row(&x[t * cols..(t + 1) * cols], &mut a[t * nb..(t + 1) * nb]);
-        }
+        let a = acts(n, cols, QK_K, seed, amp, q8_k::quantize_row);
         let ad = deq8k(&a);
         let raw: Vec<u8> = gaussian(rows * nb * 210 + 2 * rows * nb, seed ^ 9).iter().map(|v| (v * 1e3) as i64 as u8).collect();
         for (ty, bb) in [(GgmlType::Q4K, 144usize), (GgmlType::Q6K, 210)] {

@@ -8,7 +8,7 @@
 //! left for when it can be tested on a board.
 
 use super::neon::dot4_lanes;
-use super::scalar_x8::{x8_shape, x8k_shape};
+use super::scalar_x8::{q4k_row_acc, q4k_row_sums, x8_shape, x8k_shape};
 use crate::quant::x8::{q4k, ROWS};
 use crate::quant::{f16, q4_0, q8_0, BlockQ8, BlockQ8K, QK_K};
 use std::arch::aarch64::*;
@@ -130,17 +130,16 @@ pub(super) fn dot_q8_0x8(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out
 #[allow(unused_unsafe)]
 pub(super) fn dot_q4_kx8(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
     let (nb, n) = x8k_shape(w, rows, a, out);
-    let f16_at = |b: &[u8], i: usize| f16::to_f32(u16::from_le_bytes([b[i], b[i + 1]]));
     for t in 0..n {
         for g in 0..rows / ROWS {
             let mut acc = [0f32; ROWS];
             for b in 0..nb {
                 let blk = &w[(g * nb + b) * q4k::BYTES..][..q4k::BYTES];
                 let ab = &a[t * nb + b];
-                let (mut isum, mut msum) = ([0i32; ROWS], [0i32; ROWS]);
-                for j in 0..QK_K / 32 {
+                // s[j][r]: sub-block j's quant sum of row r.
+                let mut s = [[0i32; ROWS]; QK_K / 32];
+                for (j, s) in s.iter_mut().enumerate() {
                     let (p, hi) = (j / 2, j % 2 == 1);
-                    let mut s = [0i32; ROWS];
                     // SAFETY: register intrinsics, 32-byte chunk loads inside `blk`, and
                     // 4 + 4 lane stores into `s` (8 i32).
                     unsafe {
@@ -162,17 +161,10 @@ pub(super) fn dot_q4_kx8(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])
                         vst1q_s32(s.as_mut_ptr(), s0);
                         vst1q_s32(s.as_mut_ptr().add(4), s1);
                     }
-                    let bsum = i32::from(ab.bsums[2 * j]) + i32::from(ab.bsums[2 * j + 1]);
-                    for r in 0..ROWS {
-                        isum[r] += i32::from(blk[q4k::SC + j * ROWS + r]) * s[r];
-                        msum[r] += i32::from(blk[q4k::MN + (p * ROWS + r) * 2 + j % 2]) * bsum;
-                    }
                 }
-                for r in 0..ROWS {
-                    let d = f16_at(blk, q4k::D + 2 * r) * ab.d;
-                    let dmin = f16_at(blk, q4k::DMIN + 2 * r) * ab.d;
-                    acc[r] += d * isum[r] as f32;
-                    acc[r] -= dmin * msum[r] as f32;
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let (isum, msum) = q4k_row_sums(blk, ab, r, |j| s[j][r]);
+                    *acc = q4k_row_acc(*acc, blk, ab, r, isum, msum);
                 }
             }
             out[t * rows + g * ROWS..t * rows + (g + 1) * ROWS].copy_from_slice(&acc);

@@ -8,8 +8,37 @@
 use crate::quant::x8::{self, q4k, CHUNK, ROWS};
 use crate::quant::{f16, q4_0, q8_0, BlockQ8, BlockQ8K, QK, QK_K};
 
-/// Shapes of an x8 call: `(blocks per row, activation rows)`; panics on inconsistent lengths
-/// (a programming error: the loader and `matmul` guarantee them).
+/// `(blocks per row, activation rows)` of an x8 call with `a_len` activation blocks and
+/// `out_len` outputs; panics on inconsistent lengths (a programming error: the loader and
+/// `matmul` guarantee them). `group_block` is the bytes of one group block of the layout.
+fn shape(
+    w: &[u8],
+    rows: usize,
+    group_block: usize,
+    a_len: usize,
+    out_len: usize,
+) -> (usize, usize) {
+    assert!(
+        rows.is_multiple_of(ROWS),
+        "x8 dot: rows must be a multiple of 8"
+    );
+    if rows == 0 || out_len == 0 {
+        return (0, 0);
+    }
+    let n = out_len / rows;
+    assert_eq!(n * rows, out_len, "x8 dot: output is not rows × n");
+    let nb = a_len / n;
+    assert_eq!(nb * n, a_len, "x8 dot: activations are not n equal rows");
+    assert_eq!(
+        w.len(),
+        rows / ROWS * nb * group_block,
+        "x8 dot: weight bytes"
+    );
+    (nb, n)
+}
+
+/// [`shape`] of a Q4_0/Q8_0 call (`bb` = bytes of one source block), with one activation
+/// sum per block.
 pub fn x8_shape(
     w: &[u8],
     rows: usize,
@@ -18,20 +47,8 @@ pub fn x8_shape(
     asum: &[i32],
     out: &[f32],
 ) -> (usize, usize) {
-    assert!(
-        rows.is_multiple_of(ROWS),
-        "x8 dot: rows must be a multiple of 8"
-    );
-    if rows == 0 || out.is_empty() {
-        return (0, 0);
-    }
-    let n = out.len() / rows;
-    assert_eq!(n * rows, out.len(), "x8 dot: output is not rows × n");
-    let nb = a.len() / n;
-    assert_eq!(nb * n, a.len(), "x8 dot: activations are not n equal rows");
     assert_eq!(asum.len(), a.len(), "x8 dot: one activation sum per block");
-    assert_eq!(w.len(), rows * nb * bb, "x8 dot: weight bytes");
-    (nb, n)
+    shape(w, rows, ROWS * bb, a.len(), out.len())
 }
 
 /// Σ of an activation block's quants (the `−8·Σa` correction of Q4_0).
@@ -96,26 +113,31 @@ pub fn dot_q8_0x8(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut 
     })
 }
 
-/// Shapes of a Q4_K x8 call: `(super-blocks per row, activation rows)`; panics on
-/// inconsistent lengths.
+/// [`shape`] of a Q4_K call.
 pub fn x8k_shape(w: &[u8], rows: usize, a: &[BlockQ8K], out: &[f32]) -> (usize, usize) {
-    assert!(
-        rows.is_multiple_of(ROWS),
-        "x8 dot: rows must be a multiple of 8"
-    );
-    if rows == 0 || out.is_empty() {
-        return (0, 0);
+    shape(w, rows, q4k::BYTES, a.len(), out.len())
+}
+
+/// Row `r`'s scale and min sums of one Q4_K group super-block given its per-sub-block quant
+/// sums `s(j) = Σ_{i∈j} q_i·a_i`: `(Σ_j sc_j·s(j), Σ_j m_j·Σ_{i∈j} a_i)`.
+pub fn q4k_row_sums(blk: &[u8], ab: &BlockQ8K, r: usize, s: impl Fn(usize) -> i32) -> (i32, i32) {
+    let (mut isum, mut msum) = (0i32, 0i32);
+    for j in 0..QK_K / 32 {
+        isum += i32::from(blk[q4k::SC + j * ROWS + r]) * s(j);
+        let bsum = i32::from(ab.bsums[2 * j]) + i32::from(ab.bsums[2 * j + 1]);
+        msum += i32::from(blk[q4k::MN + ((j / 2) * ROWS + r) * 2 + j % 2]) * bsum;
     }
-    let n = out.len() / rows;
-    assert_eq!(n * rows, out.len(), "x8 dot: output is not rows × n");
-    let nb = a.len() / n;
-    assert_eq!(nb * n, a.len(), "x8 dot: activations are not n equal rows");
-    assert_eq!(
-        w.len(),
-        rows / ROWS * nb * q4k::BYTES,
-        "x8 dot: weight bytes"
-    );
-    (nb, n)
+    (isum, msum)
+}
+
+/// Row `r`'s float step of a Q4_K group super-block: `acc + (d·d_a)·isum − (dmin·d_a)·msum`,
+/// each a separate multiply then add/subtract, in that order.
+pub fn q4k_row_acc(acc: f32, blk: &[u8], ab: &BlockQ8K, r: usize, isum: i32, msum: i32) -> f32 {
+    let f16_at = |i: usize| f16::to_f32(u16::from_le_bytes([blk[i], blk[i + 1]]));
+    let d = f16_at(q4k::D + 2 * r) * ab.d;
+    let dmin = f16_at(q4k::DMIN + 2 * r) * ab.d;
+    let acc = acc + d * isum as f32;
+    acc - dmin * msum as f32
 }
 
 /// Interleaved Q4_K weights ([`crate::quant::x8::q4k`]) against `n` Q8_K activation rows,
@@ -124,7 +146,6 @@ pub fn x8k_shape(w: &[u8], rows: usize, a: &[BlockQ8K], out: &[f32]) -> (usize, 
 /// `acc = acc − (dmin·d_a)·msum`, super-blocks in order.
 pub fn dot_q4_kx8(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
     let (nb, n) = x8k_shape(w, rows, a, out);
-    let f16_at = |b: &[u8], i: usize| f16::to_f32(u16::from_le_bytes([b[i], b[i + 1]]));
     for t in 0..n {
         for g in 0..rows / ROWS {
             let mut acc = [0f32; ROWS];
@@ -133,8 +154,7 @@ pub fn dot_q4_kx8(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
                 let ab = &a[t * nb + b];
                 let qs = &blk[q4k::QS..];
                 for (r, acc) in acc.iter_mut().enumerate() {
-                    let (mut isum, mut msum) = (0i32, 0i32);
-                    for j in 0..QK_K / 32 {
+                    let (isum, msum) = q4k_row_sums(blk, ab, r, |j| {
                         let (p, hi) = (j / 2, j % 2 == 1);
                         let mut s = 0i32;
                         for c in 0..8 {
@@ -144,14 +164,9 @@ pub fn dot_q4_kx8(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
                                 s += i32::from(q) * i32::from(ab.qs[32 * j + 4 * c + k]);
                             }
                         }
-                        isum += i32::from(blk[q4k::SC + j * ROWS + r]) * s;
-                        let bsum = i32::from(ab.bsums[2 * j]) + i32::from(ab.bsums[2 * j + 1]);
-                        msum += i32::from(blk[q4k::MN + (p * ROWS + r) * 2 + j % 2]) * bsum;
-                    }
-                    let d = f16_at(blk, q4k::D + 2 * r) * ab.d;
-                    let dmin = f16_at(blk, q4k::DMIN + 2 * r) * ab.d;
-                    *acc += d * isum as f32;
-                    *acc -= dmin * msum as f32;
+                        s
+                    });
+                    *acc = q4k_row_acc(*acc, blk, ab, r, isum, msum);
                 }
             }
             out[t * rows + g * ROWS..t * rows + (g + 1) * ROWS].copy_from_slice(&acc);

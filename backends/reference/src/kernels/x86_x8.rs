@@ -34,6 +34,47 @@ fn bcast4(qs: &[i8], at: usize) -> i32 {
     ])
 }
 
+/// Calls `tile(g, t0, tn)` for each 8-row group `g` and each run `t0..t0 + tn` of up to four
+/// activation rows (prefill reads a group's weights once per four tokens).
+#[inline(always)]
+fn for_tiles(rows: usize, n: usize, mut tile: impl FnMut(usize, usize, usize)) {
+    for g in 0..rows / ROWS {
+        let mut t0 = 0;
+        while t0 < n {
+            let tn = (n - t0).min(4);
+            tile(g, t0, tn);
+            t0 += tn;
+        }
+    }
+}
+
+/// Stores the `tn` accumulators of a tile: row `g·8 + lane` of activation row `t0 + t`.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn store_tile(out: &mut [f32], rows: usize, g: usize, t0: usize, acc: &[__m256]) {
+    for (t, acc) in acc.iter().enumerate() {
+        let o = &mut out[(t0 + t) * rows + g * ROWS..][..ROWS];
+        // SAFETY: `o` has 8 writable floats.
+        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) };
+    }
+}
+
+/// `acc + (d_w·d_a)·sum` per lane (multiply, multiply, add: the scalar twin's steps).
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn add_scaled(acc: __m256, dw: __m256, da: f32, sum: __m256i) -> __m256 {
+    let d = _mm256_mul_ps(dw, _mm256_set1_ps(da));
+    _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(sum)))
+}
+
+/// The 8 f16 scales at `p` as f32.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn scales8(p: *const u8) -> __m256 {
+    // SAFETY: the caller guarantees 16 readable bytes.
+    _mm256_cvtph_ps(unsafe { _mm_loadu_si128(p.cast()) })
+}
+
 macro_rules! x8_kernels {
     ($feat:literal, $q4:ident, $q8:ident, $q4k:ident, $dot_u8:ident, $dot_s8:ident, $pair_k:ident) => {
         /// Interleaved Q4_K rows against Q8_K activation rows; see
@@ -42,89 +83,79 @@ macro_rules! x8_kernels {
         pub(super) fn $q4k(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
             let (nb, n) = x8k_shape(w, rows, a, out);
             let m4 = _mm256_set1_epi8(0x0f);
-            for g in 0..rows / ROWS {
-                let mut t0 = 0;
-                while t0 < n {
-                    let tn = (n - t0).min(4);
-                    let mut acc = [_mm256_setzero_ps(); 4];
-                    for b in 0..nb {
-                        let blk = &w[(g * nb + b) * q4k::BYTES..][..q4k::BYTES];
-                        let p = blk.as_ptr();
-                        let mut isum = [_mm256_setzero_si256(); 4];
-                        for pair in 0..4 {
-                            let mut lo = [_mm256_setzero_si256(); 8];
-                            let mut hi = [_mm256_setzero_si256(); 8];
-                            for c in 0..8 {
-                                // SAFETY: `blk` holds q4k::BYTES bytes; the quants of pair
-                                // `pair` chunk `c` are 32 bytes inside it.
-                                let v = unsafe { ld(p.add(q4k::QS + (pair * 8 + c) * 32)) };
-                                lo[c] = _mm256_and_si256(v, m4);
-                                hi[c] = _mm256_and_si256(_mm256_srli_epi16::<4>(v), m4);
-                            }
-                            // SAFETY: 8 scale bytes per sub-block inside `blk`.
-                            let (sl, sh) = unsafe {
-                                (
-                                    _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-                                        p.add(q4k::SC + 16 * pair).cast(),
-                                    )),
-                                    _mm256_cvtepu8_epi32(_mm_loadl_epi64(
-                                        p.add(q4k::SC + 16 * pair + 8).cast(),
-                                    )),
-                                )
-                            };
-                            for (t, isum) in isum.iter_mut().enumerate().take(tn) {
-                                let qs = &a[(t0 + t) * nb + b].qs;
-                                let (il, ih) = $pair_k(&lo, &hi, qs, 64 * pair);
-                                let s = _mm256_add_epi32(
-                                    _mm256_mullo_epi32(il, sl),
-                                    _mm256_mullo_epi32(ih, sh),
-                                );
-                                *isum = _mm256_add_epi32(*isum, s);
-                            }
+            for_tiles(rows, n, |g, t0, tn| {
+                let mut acc = [_mm256_setzero_ps(); 4];
+                for b in 0..nb {
+                    let blk = &w[(g * nb + b) * q4k::BYTES..][..q4k::BYTES];
+                    let p = blk.as_ptr();
+                    let mut isum = [_mm256_setzero_si256(); 4];
+                    for pair in 0..4 {
+                        let mut lo = [_mm256_setzero_si256(); 8];
+                        let mut hi = [_mm256_setzero_si256(); 8];
+                        for c in 0..8 {
+                            // SAFETY: `blk` holds q4k::BYTES bytes; the quants of pair
+                            // `pair` chunk `c` are 32 bytes inside it.
+                            let v = unsafe { ld(p.add(q4k::QS + (pair * 8 + c) * 32)) };
+                            lo[c] = _mm256_and_si256(v, m4);
+                            hi[c] = _mm256_and_si256(_mm256_srli_epi16::<4>(v), m4);
                         }
-                        // SAFETY: the f16 `d`/`dmin` (16 bytes each) and the 4 × 16 min bytes
-                        // lie inside `blk`.
-                        let (dw, dm, mins) = unsafe {
+                        // SAFETY: 8 scale bytes per sub-block inside `blk`.
+                        let (sl, sh) = unsafe {
                             (
-                                _mm256_cvtph_ps(_mm_loadu_si128(p.add(q4k::D).cast())),
-                                _mm256_cvtph_ps(_mm_loadu_si128(p.add(q4k::DMIN).cast())),
-                                [0, 1, 2, 3].map(|k| {
-                                    _mm256_cvtepu8_epi16(_mm_loadu_si128(
-                                        p.add(q4k::MN + 16 * k).cast(),
-                                    ))
-                                }),
+                                _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                                    p.add(q4k::SC + 16 * pair).cast(),
+                                )),
+                                _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                                    p.add(q4k::SC + 16 * pair + 8).cast(),
+                                )),
                             )
                         };
-                        for (t, acc) in acc.iter_mut().enumerate().take(tn) {
-                            let ab = &a[(t0 + t) * nb + b];
-                            // Sub-block sums of the activations (|·| ≤ 32·128, an i16).
-                            let bs = |j: usize| {
-                                (ab.bsums[2 * j] as i32 + ab.bsums[2 * j + 1] as i32) as u16
-                            };
-                            let mut msum = _mm256_setzero_si256();
-                            for (k, m) in mins.iter().enumerate() {
-                                let pair = i32::from(bs(2 * k)) | (i32::from(bs(2 * k + 1)) << 16);
-                                msum = _mm256_add_epi32(
-                                    msum,
-                                    _mm256_madd_epi16(*m, _mm256_set1_epi32(pair)),
-                                );
-                            }
-                            let da = _mm256_set1_ps(ab.d);
-                            let x =
-                                _mm256_mul_ps(_mm256_mul_ps(dw, da), _mm256_cvtepi32_ps(isum[t]));
-                            *acc = _mm256_add_ps(*acc, x);
-                            let y = _mm256_mul_ps(_mm256_mul_ps(dm, da), _mm256_cvtepi32_ps(msum));
-                            *acc = _mm256_sub_ps(*acc, y);
+                        for (t, isum) in isum.iter_mut().enumerate().take(tn) {
+                            let qs = &a[(t0 + t) * nb + b].qs;
+                            let (il, ih) = $pair_k(&lo, &hi, qs, 64 * pair);
+                            let s = _mm256_add_epi32(
+                                _mm256_mullo_epi32(il, sl),
+                                _mm256_mullo_epi32(ih, sh),
+                            );
+                            *isum = _mm256_add_epi32(*isum, s);
                         }
                     }
-                    for (t, acc) in acc.iter().enumerate().take(tn) {
-                        let o = &mut out[(t0 + t) * rows + g * ROWS..][..ROWS];
-                        // SAFETY: `o` has 8 writable floats.
-                        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) };
+                    // SAFETY: the f16 `d`/`dmin` (16 bytes each) and the 4 × 16 min bytes
+                    // lie inside `blk`.
+                    let (dw, dm, mins) = unsafe {
+                        (
+                            scales8(p.add(q4k::D)),
+                            scales8(p.add(q4k::DMIN)),
+                            [0, 1, 2, 3].map(|k| {
+                                _mm256_cvtepu8_epi16(_mm_loadu_si128(
+                                    p.add(q4k::MN + 16 * k).cast(),
+                                ))
+                            }),
+                        )
+                    };
+                    for (t, acc) in acc.iter_mut().enumerate().take(tn) {
+                        let ab = &a[(t0 + t) * nb + b];
+                        // Sub-block sums of the activations (|·| ≤ 32·128, an i16).
+                        let bs =
+                            |j: usize| (ab.bsums[2 * j] as i32 + ab.bsums[2 * j + 1] as i32) as u16;
+                        let mut msum = _mm256_setzero_si256();
+                        for (k, m) in mins.iter().enumerate() {
+                            let pair = i32::from(bs(2 * k)) | (i32::from(bs(2 * k + 1)) << 16);
+                            msum = _mm256_add_epi32(
+                                msum,
+                                _mm256_madd_epi16(*m, _mm256_set1_epi32(pair)),
+                            );
+                        }
+                        *acc = add_scaled(*acc, dw, ab.d, isum[t]);
+                        let y = _mm256_mul_ps(
+                            _mm256_mul_ps(dm, _mm256_set1_ps(ab.d)),
+                            _mm256_cvtepi32_ps(msum),
+                        );
+                        *acc = _mm256_sub_ps(*acc, y);
                     }
-                    t0 += tn;
                 }
-            }
+                store_tile(out, rows, g, t0, &acc[..tn]);
+            });
         }
 
         /// Interleaved Q4_0 rows against activation rows; see the module docs.
@@ -134,41 +165,29 @@ macro_rules! x8_kernels {
             let (nb, n) = x8_shape(w, rows, BB, a, asum, out);
             let gb = ROWS * BB;
             let m4 = _mm256_set1_epi8(0x0f);
-            for g in 0..rows / ROWS {
-                let grp = &w[g * nb * gb..(g + 1) * nb * gb];
-                let mut t0 = 0;
-                while t0 < n {
-                    let tn = (n - t0).min(4);
-                    let mut acc = [_mm256_setzero_ps(); 4];
-                    for (b, blk) in grp.chunks_exact(gb).enumerate() {
-                        let p = blk.as_ptr();
-                        // SAFETY: a group block is 16 scale bytes + 4 × 32 quant bytes (`gb`).
-                        let dw = _mm256_cvtph_ps(unsafe { _mm_loadu_si128(p.cast()) });
-                        let mut lo = [_mm256_setzero_si256(); 4];
-                        let mut hi = [_mm256_setzero_si256(); 4];
-                        for c in 0..4 {
-                            // SAFETY: as above.
-                            let v = unsafe { ld(p.add(16 + 32 * c)) };
-                            lo[c] = _mm256_and_si256(v, m4);
-                            hi[c] = _mm256_and_si256(_mm256_srli_epi16::<4>(v), m4);
-                        }
-                        for (t, acc) in acc.iter_mut().enumerate().take(tn) {
-                            let i = (t0 + t) * nb + b;
-                            let ab = &a[i];
-                            let s = $dot_u8(&lo, &hi, &ab.qs);
-                            let s = _mm256_sub_epi32(s, _mm256_set1_epi32(8 * asum[i]));
-                            let d = _mm256_mul_ps(dw, _mm256_set1_ps(ab.d));
-                            *acc = _mm256_add_ps(*acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(s)));
-                        }
+            for_tiles(rows, n, |g, t0, tn| {
+                let mut acc = [_mm256_setzero_ps(); 4];
+                for b in 0..nb {
+                    let p = w[(g * nb + b) * gb..][..gb].as_ptr();
+                    // SAFETY: a group block is 16 scale bytes + 4 × 32 quant bytes (`gb`).
+                    let dw = unsafe { scales8(p) };
+                    let mut lo = [_mm256_setzero_si256(); 4];
+                    let mut hi = [_mm256_setzero_si256(); 4];
+                    for c in 0..4 {
+                        // SAFETY: as above.
+                        let v = unsafe { ld(p.add(16 + 32 * c)) };
+                        lo[c] = _mm256_and_si256(v, m4);
+                        hi[c] = _mm256_and_si256(_mm256_srli_epi16::<4>(v), m4);
                     }
-                    for (t, acc) in acc.iter().enumerate().take(tn) {
-                        let o = &mut out[(t0 + t) * rows + g * ROWS..][..ROWS];
-                        // SAFETY: `o` has 8 writable floats.
-                        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) };
+                    for (t, acc) in acc.iter_mut().enumerate().take(tn) {
+                        let i = (t0 + t) * nb + b;
+                        let s = $dot_u8(&lo, &hi, &a[i].qs);
+                        let s = _mm256_sub_epi32(s, _mm256_set1_epi32(8 * asum[i]));
+                        *acc = add_scaled(*acc, dw, a[i].d, s);
                     }
-                    t0 += tn;
                 }
-            }
+                store_tile(out, rows, g, t0, &acc[..tn]);
+            });
         }
 
         /// Interleaved Q8_0 rows against activation rows; see the module docs.
@@ -177,36 +196,24 @@ macro_rules! x8_kernels {
             const BB: usize = q8_0::BLOCK_BYTES;
             let (nb, n) = x8_shape(w, rows, BB, a, asum, out);
             let gb = ROWS * BB;
-            for g in 0..rows / ROWS {
-                let grp = &w[g * nb * gb..(g + 1) * nb * gb];
-                let mut t0 = 0;
-                while t0 < n {
-                    let tn = (n - t0).min(4);
-                    let mut acc = [_mm256_setzero_ps(); 4];
-                    for (b, blk) in grp.chunks_exact(gb).enumerate() {
-                        let p = blk.as_ptr();
-                        // SAFETY: a group block is 16 scale bytes + 8 × 32 quant bytes (`gb`).
-                        let dw = _mm256_cvtph_ps(unsafe { _mm_loadu_si128(p.cast()) });
-                        let mut q = [_mm256_setzero_si256(); 8];
-                        for (c, q) in q.iter_mut().enumerate() {
-                            // SAFETY: as above.
-                            *q = unsafe { ld(p.add(16 + 32 * c)) };
-                        }
-                        for (t, acc) in acc.iter_mut().enumerate().take(tn) {
-                            let ab = &a[(t0 + t) * nb + b];
-                            let s = $dot_s8(&q, &ab.qs);
-                            let d = _mm256_mul_ps(dw, _mm256_set1_ps(ab.d));
-                            *acc = _mm256_add_ps(*acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(s)));
-                        }
+            for_tiles(rows, n, |g, t0, tn| {
+                let mut acc = [_mm256_setzero_ps(); 4];
+                for b in 0..nb {
+                    let p = w[(g * nb + b) * gb..][..gb].as_ptr();
+                    // SAFETY: a group block is 16 scale bytes + 8 × 32 quant bytes (`gb`).
+                    let dw = unsafe { scales8(p) };
+                    let mut q = [_mm256_setzero_si256(); 8];
+                    for (c, q) in q.iter_mut().enumerate() {
+                        // SAFETY: as above.
+                        *q = unsafe { ld(p.add(16 + 32 * c)) };
                     }
-                    for (t, acc) in acc.iter().enumerate().take(tn) {
-                        let o = &mut out[(t0 + t) * rows + g * ROWS..][..ROWS];
-                        // SAFETY: `o` has 8 writable floats.
-                        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) };
+                    for (t, acc) in acc.iter_mut().enumerate().take(tn) {
+                        let ab = &a[(t0 + t) * nb + b];
+                        *acc = add_scaled(*acc, dw, ab.d, $dot_s8(&q, &ab.qs));
                     }
-                    t0 += tn;
                 }
-            }
+                store_tile(out, rows, g, t0, &acc[..tn]);
+            });
         }
     };
 }

@@ -9,7 +9,7 @@
 #                                                #   tinyllama-1.1b q4_0
 #   PRESETS="stories15m" QUANTS="q8_0 q4_0" THREADS=1,2 scripts/bench-vs-llamacpp.sh
 #
-# Environment: PRESETS, QUANTS, TINYLLAMA_QUANTS (default q4_0; empty skips it), THREADS,
+# Environment: PRESETS (empty: only TinyLlama), QUANTS, TINYLLAMA_QUANTS (default q4_0; empty skips it), THREADS,
 # PROMPT, GEN, REPS, GREEDY, MODEL_DIR (default .models/bench), VENV (default .venv-llamacpp),
 # JSON_OUT (optional path for the raw numbers).
 #
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PRESETS=${PRESETS:-"stories15m smollm-135m"}
+PRESETS=${PRESETS-"stories15m smollm-135m"}
 QUANTS=${QUANTS:-"f32 q8_0 q4_0 q4_k_m"}
 TINYLLAMA_QUANTS=${TINYLLAMA_QUANTS-"q4_0"}
 THREADS=${THREADS:-1,2}
@@ -47,7 +47,11 @@ synth() { # preset quant
     local f="$MODEL_DIR/$1-$2.gguf"
     if [ ! -s "$f" ]; then
         echo "== synthesizing $f" >&2
-        "$BIN/synth" "$1" "$2" "$f.partial" >/dev/null && mv "$f.partial" "$f"
+        if ! "$BIN/synth" "$1" "$2" "$f.partial" >/dev/null; then
+            echo "error: could not synthesize $1 $2 (see above)" >&2
+            exit 1
+        fi
+        mv "$f.partial" "$f"
     fi
     files+=("$f")
 }

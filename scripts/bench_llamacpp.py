@@ -84,20 +84,25 @@ class LlamaRunner:
             raise RuntimeError(f"llama_decode returned {rc}")
         return dt
 
-    def argmax(self):
+    def argmax(self, margins=None):
         p = L.llama_get_logits_ith(self.ctx, -1)
-        return int(np.argmax(np.ctypeslib.as_array(p, shape=(self.vocab,))))
+        logits = np.ctypeslib.as_array(p, shape=(self.vocab,))
+        top = int(np.argmax(logits))
+        if margins is not None:  # top-1 minus runner-up
+            margins.append(float(logits[top] - np.max(np.delete(logits, top))))
+        return top
 
-    def run(self, prompt, gen):
-        """(prefill ns, decode ns summed over gen steps, generated tokens)."""
+    def run(self, prompt, gen, margins=None):
+        """(prefill ns, decode ns summed over gen steps, generated tokens); with a `margins`
+        list, each step's top-1 minus runner-up logit is appended to it."""
         self.reset()
         pre = self._eval(prompt, 0)
         toks, dec = [], 0
-        tok = self.argmax()
+        tok = self.argmax(margins)
         for i in range(gen):
             toks.append(tok)
             dec += self._eval([tok], len(prompt) + i)
-            tok = self.argmax()
+            tok = self.argmax(margins)
         return pre, dec, toks
 
 
@@ -108,11 +113,13 @@ def llama_side(path, threads, prompt, gen, reps, greedy):
         for _ in range(reps):
             pre, dec, _ = r.run(prompt, gen)
             best_pre, best_dec = min(best_pre, pre), min(best_dec, dec)
-        toks = r.run(prompt, greedy)[2] if greedy else []
+        margins = []
+        toks = r.run(prompt, greedy, margins)[2] if greedy else []
         return {
             "prefill_tok_s": len(prompt) / (best_pre / 1e9),
             "decode_tok_s": gen / (best_dec / 1e9),
             "tokens": toks,
+            "margins": margins[: len(toks)],
         }
     finally:
         r.close()
@@ -122,6 +129,16 @@ def ref_side(binary, path, threads, prompt, gen, reps, greedy):
     out = subprocess.run(
         [binary, path, "--threads", str(threads), "--prompt-ids", ",".join(map(str, prompt)),
          "--gen", str(gen), "--reps", str(reps), "--greedy", str(greedy)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def ref_forced(binary, path, prompt, forced):
+    """Our argmax at each step of llama.cpp's greedy sequence (teacher forcing)."""
+    out = subprocess.run(
+        [binary, path, "--prompt-ids", ",".join(map(str, prompt)),
+         "--force-ids", ",".join(map(str, forced))],
         check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -207,21 +224,37 @@ def main():
                 "ref_prefill": ours["prefill_tok_s"], "cpp_prefill": theirs["prefill_tok_s"],
                 "greedy": (match_len(ours["tokens"], theirs["tokens"]) if ours["tokens"] else None),
                 "greedy_n": len(ours["tokens"]),
+                "forced": None, "forced_n": 0, "forced_max_margin": None,
             }
+            if theirs["tokens"]:
+                # Teacher forcing: our argmax at every step of llama.cpp's greedy sequence, and
+                # llama.cpp's own top-1 margin at the steps where we pick another token.
+                fr = ref_forced(a.ref_bin, f, prompt, theirs["tokens"])
+                agree = [x == y for x, y in zip(fr["forced_argmax"], theirs["tokens"])]
+                off = [m for ok, m in zip(agree, theirs["margins"]) if not ok]
+                row.update(forced=sum(agree), forced_n=len(agree),
+                           forced_max_margin=max(off) if off else None)
             rows.append(row)
             log(json.dumps(row))
     print()
     print(f"# reference ({rows[0]['kernels'] if rows else '?'}) vs llama.cpp {L.__version__}, same GGUF, "
           f"prompt {a.prompt}, gen {a.gen}, best of {a.reps} (tokens/s)")
     print()
-    print("| file | thr | ref decode | llama.cpp decode | ratio | ref prefill | llama.cpp prefill | ratio | greedy match |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("greedy match: steps until our greedy tokens first differ from llama.cpp's; teacher-forced:")
+    print("steps of llama.cpp's greedy sequence where our argmax is llama.cpp's token, and (in brackets)")
+    print("the largest top-1 margin llama.cpp itself had at a step where we differ (a tiny margin is a")
+    print("near-tie that float summation order decides).")
+    print()
+    print("| file | thr | ref decode | llama.cpp decode | ratio | ref prefill | llama.cpp prefill | ratio | greedy match | teacher-forced |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         g = "" if r["greedy"] is None else (
             f"{r['greedy']}/{r['greedy_n']}" + (" (exact)" if r["greedy"] == r["greedy_n"] else ""))
+        tf = "" if r["forced"] is None else f"{r['forced']}/{r['forced_n']}" + (
+            "" if r["forced_max_margin"] is None else f" (margin ≤ {r['forced_max_margin']:.3g})")
         print(f"| {r['file']} | {r['threads']} | {r['ref_decode']:.1f} | {r['cpp_decode']:.1f} | "
               f"{r['ref_decode'] / r['cpp_decode']:.2f} | {r['ref_prefill']:.0f} | {r['cpp_prefill']:.0f} | "
-              f"{r['ref_prefill'] / r['cpp_prefill']:.2f} | {g} |")
+              f"{r['ref_prefill'] / r['cpp_prefill']:.2f} | {g} | {tf} |")
     print()
     print("# bandwidth roofline (decode ceiling = read bandwidth / weight bytes per token)")
     print()

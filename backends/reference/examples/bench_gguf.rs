@@ -4,6 +4,11 @@
 //! `bench_gguf MODEL --threads N --prompt-ids 1,2,3 --gen 128 --reps 3 [--greedy 32]`
 //! prints best-of-reps prefill and decode tokens/s, the kernel set, the thread count, the
 //! bytes of weights a decode step reads, and (with `--greedy K`) the first K greedy tokens.
+//!
+//! `bench_gguf MODEL --prompt-ids .. --force-ids 5,9,..` instead feeds the forced tokens one
+//! by one after the prompt (teacher forcing) and prints, for each step before a forced token,
+//! our argmax and its margin over the runner-up (top-1 agreement with another engine's greedy
+//! run, without one divergence derailing the rest).
 
 use edgebench_backend::{argmax, Backend, LoadOptions, ModelFormat, ModelSpec};
 use edgebench_reference::ReferenceBackend;
@@ -27,6 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reps: usize = arg(&args, "--reps", 3);
     let greedy: usize = arg(&args, "--greedy", 0);
     let ids: String = arg(&args, "--prompt-ids", String::new());
+    let forced: String = arg(&args, "--force-ids", String::new());
     let spec = ModelSpec {
         path: path.into(),
         format: ModelFormat::Gguf,
@@ -49,6 +55,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|v| v.trim().parse())
             .collect::<Result<_, _>>()?
     };
+    if !forced.is_empty() {
+        let forced: Vec<u32> = forced
+            .split(',')
+            .map(|v| v.trim().parse())
+            .collect::<Result<_, _>>()?;
+        let mut s = model.session()?;
+        let mut logits = s.prefill(&prompt)?;
+        let (mut tops, mut margins) = (Vec::new(), Vec::new());
+        for &t in &forced {
+            let top = argmax(&logits).unwrap_or(0);
+            let second = logits
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != top as usize)
+                .map(|(_, &v)| v)
+                .fold(f32::NEG_INFINITY, f32::max);
+            tops.push(top);
+            margins.push(logits[top as usize] - second);
+            logits = s.step(t)?;
+        }
+        println!("{{\"forced_argmax\":{tops:?},\"margins\":{margins:?}}}");
+        return Ok(());
+    }
     let (mut best_prefill, mut best_decode) = (f64::MAX, f64::MAX);
     for _ in 0..reps {
         let mut s = model.session()?;

@@ -59,10 +59,10 @@ fn product(
                     &mut a[t * cols / QK_K..(t + 1) * cols / QK_K],
                 );
             }
-            let f = if ty == GgmlType::Q4K {
-                k.dot_q4_k
-            } else {
-                k.dot_q6_k
+            let f = match (ty, x8) {
+                (GgmlType::Q4K, true) => k.dot_q4_kx8,
+                (GgmlType::Q4K, false) => k.dot_q4_k,
+                _ => k.dot_q6_k,
             };
             f(w, rows, &a, out)
         }
@@ -98,7 +98,7 @@ fn variants(types: &[GgmlType]) -> Vec<(GgmlType, bool)> {
     let mut v = Vec::new();
     for &ty in types {
         v.push((ty, false));
-        if quant::x8::group_block_bytes(ty).is_some() {
+        if quant::x8::supported(ty, 8) {
             v.push((ty, true));
         }
     }

@@ -5,6 +5,7 @@
 pub mod conformance;
 mod error;
 pub mod mock;
+pub mod pycheck;
 mod spec;
 
 pub use error::BackendError;

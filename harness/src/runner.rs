@@ -183,7 +183,11 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
     }
     report.environment.temperatures_c_end = crate::environment::temperatures();
     crate::report::write_all(&opts.out_dir, &report)?;
-    if !sensors.samples.is_empty() {
+    // Only when some sensor gave a value: a file of empty cells says nothing.
+    let measured = |s: &crate::collect::sampler::Sample| {
+        s.power_w.is_some() || s.temp_c.is_some() || s.cpu_freq_mhz.is_some()
+    };
+    if sensors.samples.iter().any(|(_, s)| measured(s)) {
         let path = opts.out_dir.join(crate::report::POWER_CSV);
         let f =
             std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;

@@ -324,3 +324,29 @@ fn events_file_streams_token_timestamps() {
         .collect();
     assert!(ts.windows(2).all(|w| w[0] <= w[1]));
 }
+
+#[test]
+fn power_csv_only_when_a_sensor_gave_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = write(tmp.path(), "p.toml", "name = \"p\"\nbackends = [\"mock\"]\nprompt_tokens = 2\ngen_tokens = 40\nrepetitions = 1\nwarmup = 0\n[[models]]\npath = \"mock:vocab=32,cost_us=2000\"\n");
+    let run = |root: &Path, out: &str| {
+        edgebench()
+            .env("EDGEBENCH_SYSFS_ROOT", root)
+            .args(["run", "--no-calibration", "-q", "--out"])
+            .arg(tmp.path().join(out))
+            .arg(&scenario)
+            .assert()
+            .success();
+        tmp.path().join(out).join("power.csv")
+    };
+    // No sensor at all: the file would hold only empty cells, so it is not written.
+    let empty = tempfile::tempdir().unwrap();
+    assert!(!run(empty.path(), "none").exists());
+    // A CPU frequency is a measured value: the file is written and holds it.
+    let fake = tempfile::tempdir().unwrap();
+    let d = fake.path().join("sys/devices/system/cpu/cpu0/cpufreq");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("scaling_cur_freq"), "1500000\n").unwrap();
+    let csv = std::fs::read_to_string(run(fake.path(), "freq")).unwrap();
+    assert!(csv.lines().skip(1).any(|l| l.ends_with(",1500")), "{csv}");
+}

@@ -28,6 +28,7 @@ fn bcast4(qs: &[i8], at: usize) -> int8x16_t {
 }
 
 /// Shared body: `isum(qs, ab, asum) -> (rows 0..4, rows 4..8)` integer sums of one block.
+#[allow(unused_unsafe)]
 fn x8_dot(
     w: &[u8],
     rows: usize,

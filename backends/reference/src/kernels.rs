@@ -12,6 +12,7 @@
 //! computed with the same sequence of operations whatever the batch size, so batched prefill
 //! and step-wise decoding agree bit for bit.
 
+mod attention;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 mod matmul;
@@ -27,6 +28,7 @@ mod vnni;
 #[cfg(target_arch = "x86_64")]
 mod x86_x8;
 
+pub use attention::{attention, AttentionShape};
 pub use matmul::{matmul, matmul_many, MatRef, MatmulScratch, Task};
 pub use pool::ThreadPool;
 

@@ -3,7 +3,7 @@
 //! products); a decode step is the same code with one row.
 
 use super::load::{Layer, LlamaModel};
-use crate::kernels::{matmul_many, MatmulScratch, Task};
+use crate::kernels::{self, matmul_many, MatmulScratch, Task};
 use crate::quant;
 use edgebench_backend::{BackendError, Logits};
 
@@ -205,26 +205,7 @@ impl<'m> LlamaSession<'m> {
     }
 }
 
-/// Output pointer shared by the threads of one [`attention`] call.
-#[derive(Clone, Copy)]
-struct AttOut(*mut f32, usize);
-// SAFETY: each (token, head) output slice is written by exactly one thread, and `attention`
-// does not return before the pool round is over.
-unsafe impl Send for AttOut {}
-// SAFETY: as above.
-unsafe impl Sync for AttOut {}
-
-impl AttOut {
-    /// The pointer (a method, so closures capture the whole `Sync` wrapper).
-    fn at(self, i: usize) -> *mut f32 {
-        self.0.wrapping_add(i)
-    }
-}
-
-/// Causal attention of the `n` new tokens' query heads (`q`, `[n, q_dim]`) over the cached
-/// keys and values of one layer (`kc`, `vc`: positions from 0, `kv_dim` apart) into `att`.
-/// The (token, head) pairs are spread over the model's threads when there is enough work;
-/// each pair is one `attend` call, so the result does not depend on the thread count.
+/// [`kernels::attention`] of the new tokens over one layer's cache, on the model's threads.
 fn attention(
     m: &LlamaModel,
     pos: usize,
@@ -234,54 +215,14 @@ fn attention(
     att: &mut [f32],
     scores: &mut Vec<f32>,
 ) {
-    let (hp, k) = (&m.hp, m.kernels);
-    let (qd, kvd, hd, heads) = (hp.q_dim(), hp.kv_dim(), hp.head_dim, hp.n_head);
-    let n = q.len() / qd;
-    let scale = 1.0 / (hd as f32).sqrt();
-    let threads = m.pool.threads();
-    let max_len = pos + n;
-    let scores = sized(scores, threads * max_len);
-    let sc = AttOut(scores.as_mut_ptr(), scores.len());
-    let out = AttOut(att.as_mut_ptr(), att.len());
-    assert_eq!(att.len(), n * qd, "attention: output length");
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = |tid: usize| loop {
-        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if i >= n * heads {
-            break;
-        }
-        let (t, h) = (i / heads, i % heads);
-        let len = pos + t + 1; // causal: positions 0..=p
-        let kvh = h / hp.group();
-        assert!(tid < threads && (tid + 1) * max_len <= sc.1 && t * qd + (h + 1) * hd <= out.1);
-        // SAFETY: thread `tid` alone uses scores[tid·max_len..][..len] (in bounds: tid <
-        // threads, len ≤ max_len), and pair (t, h) alone writes att[t·qd + h·hd..][..hd] (in
-        // bounds, asserted); both buffers outlive the pool round.
-        let (scores, o) = unsafe {
-            (
-                std::slice::from_raw_parts_mut(sc.at(tid * max_len), len),
-                std::slice::from_raw_parts_mut(out.at(t * qd + h * hd), hd),
-            )
-        };
-        let qh = &q[t * qd + h * hd..t * qd + (h + 1) * hd];
-        (k.attend)(
-            qh,
-            &kc[kvh * hd..],
-            &vc[kvh * hd..],
-            kvd,
-            len,
-            scale,
-            scores,
-            o,
-        );
+    let hp = &m.hp;
+    let shape = kernels::AttentionShape {
+        heads: hp.n_head,
+        group: hp.group(),
+        head_dim: hp.head_dim,
+        kv_dim: hp.kv_dim(),
     };
-    // Below ~64K multiply-adds a pool round costs more than it saves.
-    let work_size = n * heads * (pos + n) * hd;
-    if threads > 1 && n * heads > 1 && work_size >= 1 << 16 {
-        m.pool.run(&work);
-    } else {
-        work(0);
-    }
+    kernels::attention(m.kernels, &m.pool, &shape, pos, q, kc, vc, att, scores);
 }
 
 /// Cosines and sines of the RoPE angles for position `pos`, as ggml computes them:

@@ -14,8 +14,8 @@ use crate::gguf::GgmlType;
 use crate::quant::{x8, BlockQ8, BlockQ8K, QK, QK_K};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A weight matrix `[rows, cols]` (ggml dims `[cols, rows]`): file layout, or Q4_0/Q8_0 rows
-/// interleaved by eight ([`crate::quant::x8`]) when `x8` is set.
+/// A weight matrix `[rows, cols]` (ggml dims `[cols, rows]`): file layout, or Q4_0/Q8_0/Q4_K
+/// rows interleaved by eight ([`crate::quant::x8`]) when `x8` is set.
 #[derive(Debug, Clone, Copy)]
 pub struct MatRef<'a> {
     pub ggml_type: GgmlType,

@@ -158,8 +158,7 @@ pub fn dot_q4_kx8(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
                         let (p, hi) = (j / 2, j % 2 == 1);
                         let mut s = 0i32;
                         for c in 0..8 {
-                            let at = ((p * 8 + c) * ROWS + r) * CHUNK;
-                            for (k, &byte) in qs[at..at + CHUNK].iter().enumerate() {
+                            for (k, &byte) in x8::chunk(qs, p * 8 + c, r).iter().enumerate() {
                                 let q = if hi { byte >> 4 } else { byte & 0x0f };
                                 s += i32::from(q) * i32::from(ab.qs[32 * j + 4 * c + k]);
                             }

@@ -13,7 +13,7 @@
 
 use super::scalar_x8::{x8_shape, x8k_shape};
 use crate::quant::x8::{q4k, ROWS};
-use crate::quant::{q4_0, q8_0, BlockQ8, BlockQ8K, QK, QK_K};
+use crate::quant::{q4_0, q8_0, BlockQ8, BlockQ8K, QK};
 use std::arch::x86_64::*;
 
 /// 32 bytes at `p` (caller guarantees they are readable).
@@ -48,6 +48,17 @@ fn for_tiles(rows: usize, n: usize, mut tile: impl FnMut(usize, usize, usize)) {
     }
 }
 
+/// Low and high nibbles of 32 bytes, as bytes.
+#[inline]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn nibbles(v: __m256i) -> (__m256i, __m256i) {
+    let m4 = _mm256_set1_epi8(0x0f);
+    (
+        _mm256_and_si256(v, m4),
+        _mm256_and_si256(_mm256_srli_epi16::<4>(v), m4),
+    )
+}
+
 /// Stores the `tn` accumulators of a tile: row `g·8 + lane` of activation row `t0 + t`.
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
@@ -76,13 +87,12 @@ unsafe fn scales8(p: *const u8) -> __m256 {
 }
 
 macro_rules! x8_kernels {
-    ($feat:literal, $q4:ident, $q8:ident, $q4k:ident, $dot_u8:ident, $dot_s8:ident, $pair_k:ident) => {
+    ($feat:literal, $q4:ident, $q8:ident, $q4k:ident, $nib_sums:ident, $dot_s8:ident) => {
         /// Interleaved Q4_K rows against Q8_K activation rows; see
         /// [`super::scalar_x8::dot_q4_kx8`].
         #[target_feature(enable = $feat)]
         pub(super) fn $q4k(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
             let (nb, n) = x8k_shape(w, rows, a, out);
-            let m4 = _mm256_set1_epi8(0x0f);
             for_tiles(rows, n, |g, t0, tn| {
                 let mut acc = [_mm256_setzero_ps(); 4];
                 for b in 0..nb {
@@ -95,9 +105,8 @@ macro_rules! x8_kernels {
                         for c in 0..8 {
                             // SAFETY: `blk` holds q4k::BYTES bytes; the quants of pair
                             // `pair` chunk `c` are 32 bytes inside it.
-                            let v = unsafe { ld(p.add(q4k::QS + (pair * 8 + c) * 32)) };
-                            lo[c] = _mm256_and_si256(v, m4);
-                            hi[c] = _mm256_and_si256(_mm256_srli_epi16::<4>(v), m4);
+                            (lo[c], hi[c]) =
+                                nibbles(unsafe { ld(p.add(q4k::QS + (pair * 8 + c) * 32)) });
                         }
                         // SAFETY: 8 scale bytes per sub-block inside `blk`.
                         let (sl, sh) = unsafe {
@@ -112,7 +121,7 @@ macro_rules! x8_kernels {
                         };
                         for (t, isum) in isum.iter_mut().enumerate().take(tn) {
                             let qs = &a[(t0 + t) * nb + b].qs;
-                            let (il, ih) = $pair_k(&lo, &hi, qs, 64 * pair);
+                            let (il, ih) = $nib_sums(&lo, &hi, qs, 64 * pair, 64 * pair + 32);
                             let s = _mm256_add_epi32(
                                 _mm256_mullo_epi32(il, sl),
                                 _mm256_mullo_epi32(ih, sh),
@@ -164,7 +173,6 @@ macro_rules! x8_kernels {
             const BB: usize = q4_0::BLOCK_BYTES;
             let (nb, n) = x8_shape(w, rows, BB, a, asum, out);
             let gb = ROWS * BB;
-            let m4 = _mm256_set1_epi8(0x0f);
             for_tiles(rows, n, |g, t0, tn| {
                 let mut acc = [_mm256_setzero_ps(); 4];
                 for b in 0..nb {
@@ -175,13 +183,12 @@ macro_rules! x8_kernels {
                     let mut hi = [_mm256_setzero_si256(); 4];
                     for c in 0..4 {
                         // SAFETY: as above.
-                        let v = unsafe { ld(p.add(16 + 32 * c)) };
-                        lo[c] = _mm256_and_si256(v, m4);
-                        hi[c] = _mm256_and_si256(_mm256_srli_epi16::<4>(v), m4);
+                        (lo[c], hi[c]) = nibbles(unsafe { ld(p.add(16 + 32 * c)) });
                     }
                     for (t, acc) in acc.iter_mut().enumerate().take(tn) {
                         let i = (t0 + t) * nb + b;
-                        let s = $dot_u8(&lo, &hi, &a[i].qs);
+                        let (sl, sh) = $nib_sums(&lo, &hi, &a[i].qs, 0, QK / 2);
+                        let s = _mm256_add_epi32(sl, sh);
                         let s = _mm256_sub_epi32(s, _mm256_set1_epi32(8 * asum[i]));
                         *acc = add_scaled(*acc, dw, a[i].d, s);
                     }
@@ -220,20 +227,28 @@ macro_rules! x8_kernels {
 
 // ---------------------------------------------------------------- AVX2
 
-/// Per lane: Σ over chunks of (4 unsigned nibbles · 4 activation bytes), low nibbles against
-/// activation chunk c, high nibbles against chunk 4 + c. The i16 partial sums cannot
-/// overflow: 16 products of |15·128| per lane half is 30720 < 32767.
+/// Per lane, for `C` chunks of unsigned nibbles: `(Σ_c lo[c] · activation bytes lo_at+4c..,
+/// Σ_c hi[c] · bytes hi_at+4c..)` (Q4_0: `C` = 4, bytes 0.. and 16..; a Q4_K sub-block pair:
+/// `C` = 8, bytes 64p.. and 64p+32..). The i16 partial sums cannot overflow: at most 8 pair
+/// sums of |2·15·128| per half, 30720 < 32767.
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn q4_isum_avx2(lo: &[__m256i; 4], hi: &[__m256i; 4], qs: &[i8; QK]) -> __m256i {
-    let mut s16 = _mm256_setzero_si256();
-    for c in 0..4 {
-        let al = _mm256_set1_epi32(bcast4(qs, 4 * c));
-        let ah = _mm256_set1_epi32(bcast4(qs, 16 + 4 * c));
-        s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(lo[c], al));
-        s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(hi[c], ah));
+fn nib_sums_avx2<const C: usize>(
+    lo: &[__m256i; C],
+    hi: &[__m256i; C],
+    qs: &[i8],
+    lo_at: usize,
+    hi_at: usize,
+) -> (__m256i, __m256i) {
+    let (mut sl, mut sh) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    for c in 0..C {
+        let al = _mm256_set1_epi32(bcast4(qs, lo_at + 4 * c));
+        let ah = _mm256_set1_epi32(bcast4(qs, hi_at + 4 * c));
+        sl = _mm256_add_epi16(sl, _mm256_maddubs_epi16(lo[c], al));
+        sh = _mm256_add_epi16(sh, _mm256_maddubs_epi16(hi[c], ah));
     }
-    _mm256_madd_epi16(s16, _mm256_set1_epi16(1))
+    let ones = _mm256_set1_epi16(1);
+    (_mm256_madd_epi16(sl, ones), _mm256_madd_epi16(sh, ones))
 }
 
 /// Per lane: Σ over 8 chunks of (4 signed weights · 4 activation bytes), with the weight
@@ -251,50 +266,33 @@ fn q8_isum_avx2(q: &[__m256i; 8], qs: &[i8; QK]) -> __m256i {
     s
 }
 
-/// Q4_K pair `base / 64`: per lane, Σ over 8 chunks of low nibbles · activation bytes
-/// `base+4c..` (sub-block 2p) and of high nibbles · bytes `base+32+4c..` (sub-block 2p+1).
-/// i16 partial sums: 8 pair sums of at most |2·15·128| per half, at most 30720.
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c")]
-fn q4k_pair_avx2(
-    lo: &[__m256i; 8],
-    hi: &[__m256i; 8],
-    qs: &[i8; QK_K],
-    base: usize,
-) -> (__m256i, __m256i) {
-    let (mut sl, mut sh) = (_mm256_setzero_si256(), _mm256_setzero_si256());
-    for c in 0..8 {
-        let al = _mm256_set1_epi32(bcast4(qs, base + 4 * c));
-        let ah = _mm256_set1_epi32(bcast4(qs, base + 32 + 4 * c));
-        sl = _mm256_add_epi16(sl, _mm256_maddubs_epi16(lo[c], al));
-        sh = _mm256_add_epi16(sh, _mm256_maddubs_epi16(hi[c], ah));
-    }
-    let ones = _mm256_set1_epi16(1);
-    (_mm256_madd_epi16(sl, ones), _mm256_madd_epi16(sh, ones))
-}
-
 x8_kernels!(
     "avx2,fma,f16c",
     dot_q4_0x8_avx2,
     dot_q8_0x8_avx2,
     dot_q4_kx8_avx2,
-    q4_isum_avx2,
-    q8_isum_avx2,
-    q4k_pair_avx2
+    nib_sums_avx2,
+    q8_isum_avx2
 );
 
 // ---------------------------------------------------------------- AVX-512 VNNI (256-bit)
 
+/// [`nib_sums_avx2`] with `vpdpbusd` (two independent chains).
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
-fn q4_isum_vnni(lo: &[__m256i; 4], hi: &[__m256i; 4], qs: &[i8; QK]) -> __m256i {
-    // Two chains so consecutive `vpdpbusd`s do not wait on each other.
-    let (mut s0, mut s1) = (_mm256_setzero_si256(), _mm256_setzero_si256());
-    for c in 0..4 {
-        s0 = _mm256_dpbusd_epi32(s0, lo[c], _mm256_set1_epi32(bcast4(qs, 4 * c)));
-        s1 = _mm256_dpbusd_epi32(s1, hi[c], _mm256_set1_epi32(bcast4(qs, 16 + 4 * c)));
+fn nib_sums_vnni<const C: usize>(
+    lo: &[__m256i; C],
+    hi: &[__m256i; C],
+    qs: &[i8],
+    lo_at: usize,
+    hi_at: usize,
+) -> (__m256i, __m256i) {
+    let (mut sl, mut sh) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    for c in 0..C {
+        sl = _mm256_dpbusd_epi32(sl, lo[c], _mm256_set1_epi32(bcast4(qs, lo_at + 4 * c)));
+        sh = _mm256_dpbusd_epi32(sh, hi[c], _mm256_set1_epi32(bcast4(qs, hi_at + 4 * c)));
     }
-    _mm256_add_epi32(s0, s1)
+    (sl, sh)
 }
 
 #[inline]
@@ -311,28 +309,11 @@ fn q8_isum_vnni(q: &[__m256i; 8], qs: &[i8; QK]) -> __m256i {
     _mm256_add_epi32(s0, s1)
 }
 
-#[inline]
-#[target_feature(enable = "avx2,fma,f16c,avx512vnni,avx512vl")]
-fn q4k_pair_vnni(
-    lo: &[__m256i; 8],
-    hi: &[__m256i; 8],
-    qs: &[i8; QK_K],
-    base: usize,
-) -> (__m256i, __m256i) {
-    let (mut sl, mut sh) = (_mm256_setzero_si256(), _mm256_setzero_si256());
-    for c in 0..8 {
-        sl = _mm256_dpbusd_epi32(sl, lo[c], _mm256_set1_epi32(bcast4(qs, base + 4 * c)));
-        sh = _mm256_dpbusd_epi32(sh, hi[c], _mm256_set1_epi32(bcast4(qs, base + 32 + 4 * c)));
-    }
-    (sl, sh)
-}
-
 x8_kernels!(
     "avx2,fma,f16c,avx512vnni,avx512vl",
     dot_q4_0x8_vnni,
     dot_q8_0x8_vnni,
     dot_q4_kx8_vnni,
-    q4_isum_vnni,
-    q8_isum_vnni,
-    q4k_pair_vnni
+    nib_sums_vnni,
+    q8_isum_vnni
 );

@@ -48,7 +48,7 @@ pub struct LlamaModel {
     pub(crate) output_norm: Vec<f32>,
     pub(crate) output: Weight,
     pub(crate) tied: bool,
-    /// Row-interleaved copies of the Q4_0/Q8_0 matrices ([`quant::x8`]), made at load.
+    /// Row-interleaved copies of the Q4_0/Q8_0/Q4_K matrices ([`quant::x8`]), made at load.
     pub(crate) interleaved: Vec<Vec<u8>>,
     /// KV cache capacity of each session (positions).
     pub(crate) max_seq: usize,
@@ -71,7 +71,7 @@ const SUPPORTED: &str = "supported types: F32, F16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K
 impl LlamaModel {
     /// Open and validate `path`. `max_seq_len` is bounded by the model's context length;
     /// matrix products run on `threads` threads (the caller's plus `threads - 1` workers).
-    /// Q4_0/Q8_0 matrices are interleaved ([`LlamaModel::load_with`]).
+    /// Q4_0/Q8_0/Q4_K matrices are interleaved ([`LlamaModel::load_with`]).
     pub fn load(
         path: &Path,
         max_seq_len: usize,
@@ -81,7 +81,7 @@ impl LlamaModel {
         Self::load_with(path, max_seq_len, kernels, threads, true)
     }
 
-    /// [`LlamaModel::load`]; with `interleave`, every Q4_0/Q8_0 matrix whose row count is a
+    /// [`LlamaModel::load`]; with `interleave`, every Q4_0/Q8_0/Q4_K matrix whose row count is a
     /// multiple of 8 is copied into the row-interleaved layout ([`quant::x8`]) and its pages
     /// of the map are released, so resident memory stays about one model; the embedding
     /// table keeps the file layout for row lookups (a tied output matrix gets a copy).

@@ -1,5 +1,5 @@
-//! Row-interleaved copies of Q4_0 and Q8_0 matrices ("x8" layouts), made once at load time so
-//! that one 32-byte load feeds eight output rows.
+//! Row-interleaved copies of Q4_0, Q8_0 and Q4_K matrices ("x8" layouts), made once at load
+//! time so that one 32-byte load feeds eight output rows.
 //!
 //! Eight consecutive rows form a group. For each block column `b` a group stores the eight
 //! rows' f16 scales (16 bytes), then their quants cut into 4-byte chunks, chunk-major:
@@ -9,8 +9,8 @@
 //! `maddubs`+`madd`, or NEON `sdot`), and a block's eight row sums end up in one vector: no
 //! horizontal sums, one scale multiply per eight rows. This is the idea behind llama.cpp's
 //! `block_q4_0x8` repacking (`ggml-cpu/repack.cpp`); the chunk width and order here are our
-//! own. A group block holds exactly the bytes of its eight source blocks, so a packed matrix
-//! is the size of the original.
+//! own. A Q4_0/Q8_0 group block holds exactly the bytes of its eight source blocks, so a packed
+//! matrix is the size of the original.
 //!
 //! Q4_0 chunk `c` (of 4) is bytes `4c..4c+4` of the 16 nibble bytes: low nibbles are elements
 //! `4c..4c+4`, high nibbles elements `16+4c..16+4c+4`. Q8_0 chunk `c` (of 8) is elements
@@ -25,7 +25,7 @@
 //! per 8 super-blocks instead of 1152 (+2.8%).
 
 use super::kquant::scale_min_k4;
-use super::{q4_0, q4_k, q8_0};
+use super::{q4_0, q4_k, q8_0, QK_K};
 use crate::gguf::GgmlType;
 
 /// Rows per interleaved group.
@@ -33,17 +33,9 @@ pub const ROWS: usize = 8;
 /// Bytes of one chunk of one row.
 pub const CHUNK: usize = 4;
 
-/// Bytes of one group block (eight source blocks) for `ty`, or `None` if `ty` has no x8 layout.
-pub fn group_block_bytes(ty: GgmlType) -> Option<usize> {
-    match ty {
-        GgmlType::Q4_0 => Some(ROWS * q4_0::BLOCK_BYTES),
-        GgmlType::Q8_0 => Some(ROWS * q8_0::BLOCK_BYTES),
-        _ => None,
-    }
-}
-
 /// Offsets inside a Q4_K group super-block.
 pub mod q4k {
+    use super::{QK_K, ROWS};
     /// 8 × f16 `d`.
     pub const D: usize = 0;
     /// 8 × f16 `dmin`.
@@ -54,8 +46,18 @@ pub mod q4k {
     pub const MN: usize = 96;
     /// Quants, `[pair p][chunk c][row][4]` bytes.
     pub const QS: usize = 160;
-    /// Bytes of a group super-block.
-    pub const BYTES: usize = QS + 8 * super::q4_k::BLOCK_BYTES - 8 * 16;
+    /// Bytes of a group super-block: the header above, then 8 rows of 256 nibbles.
+    pub const BYTES: usize = QS + ROWS * QK_K / 2;
+}
+
+/// Bytes of one source block of a type that has an x8 layout.
+fn block_bytes(ty: GgmlType) -> Option<usize> {
+    match ty {
+        GgmlType::Q4_0 => Some(q4_0::BLOCK_BYTES),
+        GgmlType::Q8_0 => Some(q8_0::BLOCK_BYTES),
+        GgmlType::Q4K => Some(q4_k::BLOCK_BYTES),
+        _ => None,
+    }
 }
 
 /// Bytes of the x8 copy of `file_len` bytes of `ty` (Q4_K grows by 1184/1152).
@@ -69,112 +71,53 @@ pub fn packed_len(ty: GgmlType, file_len: usize) -> usize {
 
 /// Whether a `[rows, cols]` matrix of `ty` can be interleaved.
 pub fn supported(ty: GgmlType, rows: usize) -> bool {
-    (group_block_bytes(ty).is_some() || ty == GgmlType::Q4K)
-        && rows > 0
-        && rows.is_multiple_of(ROWS)
+    block_bytes(ty).is_some() && rows > 0 && rows.is_multiple_of(ROWS)
 }
 
 /// The x8 copy of `data` (`rows` rows of `ty` back to back, file layout), or `None` if
 /// [`supported`] is false or the length is not `rows` whole rows.
 pub fn pack(ty: GgmlType, data: &[u8], rows: usize) -> Option<Vec<u8>> {
+    let bb = block_bytes(ty)?;
+    if !supported(ty, rows) || !data.len().is_multiple_of(rows * bb) {
+        return None;
+    }
+    let nb = data.len() / rows / bb;
+    // Group block `gi` = group `gi / nb`, block column `gi % nb`; `src(r)` is row r's block.
+    let src = |gi: usize, r: usize| &data[((gi / nb * ROWS + r) * nb + gi % nb) * bb..][..bb];
     if ty == GgmlType::Q4K {
-        return pack_q4_k(data, rows);
-    }
-    let mut out = vec![0u8; data.len()];
-    pack_into(ty, data, rows, &mut out).then_some(out)
-}
-
-/// Q4_K rows into the x8 layout (see the module docs and [`q4k`]).
-fn pack_q4_k(data: &[u8], rows: usize) -> Option<Vec<u8>> {
-    const BB: usize = q4_k::BLOCK_BYTES;
-    if !supported(GgmlType::Q4K, rows) || !data.len().is_multiple_of(rows * BB) {
-        return None;
-    }
-    let nb = data.len() / rows / BB;
-    let mut out = vec![0u8; rows / ROWS * nb * q4k::BYTES];
-    for (gi, dst) in out.chunks_exact_mut(q4k::BYTES).enumerate() {
-        let (g, b) = (gi / nb.max(1), gi % nb.max(1));
-        for r in 0..ROWS {
-            let src = &data[((g * ROWS + r) * nb + b) * BB..][..BB];
-            dst[q4k::D + 2 * r..][..2].copy_from_slice(&src[0..2]);
-            dst[q4k::DMIN + 2 * r..][..2].copy_from_slice(&src[2..4]);
-            for j in 0..8 {
-                let (sc, m) = scale_min_k4(j, &src[4..16]);
-                dst[q4k::SC + j * ROWS + r] = sc;
-                dst[q4k::MN + ((j / 2) * ROWS + r) * 2 + j % 2] = m;
-            }
-            for p in 0..4 {
-                for c in 0..8 {
-                    let at = q4k::QS + ((p * 8 + c) * ROWS + r) * CHUNK;
-                    dst[at..at + CHUNK].copy_from_slice(&src[16 + 32 * p + 4 * c..][..CHUNK]);
-                }
-            }
-        }
-    }
-    Some(out)
-}
-
-/// [`pack`] into `out` (same length as `data`); returns false where `pack` returns `None`.
-pub fn pack_into(ty: GgmlType, data: &[u8], rows: usize, out: &mut [u8]) -> bool {
-    let Some(gb) = group_block_bytes(ty) else {
-        return false;
-    };
-    let bb = gb / ROWS;
-    if !supported(ty, rows) || !data.len().is_multiple_of(rows * bb) || out.len() != data.len() {
-        return false;
-    }
-    let rb = data.len() / rows;
-    let nb = rb / bb;
-    let qbytes = bb - 2;
-    if nb == 0 {
-        return true;
-    }
-    for (g, dst) in out.chunks_exact_mut(nb * gb).enumerate() {
-        let src = &data[g * ROWS * rb..(g + 1) * ROWS * rb];
-        for (b, blk) in dst.chunks_exact_mut(gb).enumerate() {
-            let (scales, qs) = blk.split_at_mut(2 * ROWS);
+        let mut out = vec![0u8; packed_len(ty, data.len())];
+        for (gi, dst) in out.chunks_exact_mut(q4k::BYTES).enumerate() {
             for r in 0..ROWS {
-                let s = &src[r * rb + b * bb..r * rb + (b + 1) * bb];
-                scales[2 * r..2 * r + 2].copy_from_slice(&s[..2]);
-                for c in 0..qbytes / CHUNK {
-                    let at = (c * ROWS + r) * CHUNK;
-                    qs[at..at + CHUNK].copy_from_slice(&s[2 + c * CHUNK..2 + (c + 1) * CHUNK]);
+                let src = src(gi, r);
+                dst[q4k::D + 2 * r..][..2].copy_from_slice(&src[0..2]);
+                dst[q4k::DMIN + 2 * r..][..2].copy_from_slice(&src[2..4]);
+                for j in 0..8 {
+                    let (sc, m) = scale_min_k4(j, &src[4..16]);
+                    dst[q4k::SC + j * ROWS + r] = sc;
+                    dst[q4k::MN + ((j / 2) * ROWS + r) * 2 + j % 2] = m;
                 }
+                // Pair p's 32 quant bytes are chunks 8p..8p + 8, like a Q4_0 block's 16 bytes.
+                put_chunks(&mut dst[q4k::QS..], r, &src[16..]);
             }
         }
-    }
-    true
-}
-
-/// Inverse of [`pack`] (tests and inspection).
-pub fn unpack(ty: GgmlType, packed: &[u8], rows: usize) -> Option<Vec<u8>> {
-    let gb = group_block_bytes(ty)?;
-    let bb = gb / ROWS;
-    if !supported(ty, rows) || !packed.len().is_multiple_of(rows * bb) {
-        return None;
-    }
-    let rb = packed.len() / rows;
-    let nb = rb / bb;
-    let qbytes = bb - 2;
-    let mut out = vec![0u8; packed.len()];
-    if nb == 0 {
         return Some(out);
     }
-    for (g, src) in packed.chunks_exact(nb * gb).enumerate() {
-        for (b, blk) in src.chunks_exact(gb).enumerate() {
-            let (scales, qs) = blk.split_at(2 * ROWS);
-            for r in 0..ROWS {
-                let at = (g * ROWS + r) * rb + b * bb;
-                let d = &mut out[at..at + bb];
-                d[..2].copy_from_slice(&scales[2 * r..2 * r + 2]);
-                for c in 0..qbytes / CHUNK {
-                    let from = (c * ROWS + r) * CHUNK;
-                    d[2 + c * CHUNK..2 + (c + 1) * CHUNK].copy_from_slice(&qs[from..from + CHUNK]);
-                }
-            }
+    let mut out = vec![0u8; data.len()];
+    for (gi, dst) in out.chunks_exact_mut(ROWS * bb).enumerate() {
+        for r in 0..ROWS {
+            let src = src(gi, r);
+            dst[2 * r..2 * r + 2].copy_from_slice(&src[..2]);
+            put_chunks(&mut dst[2 * ROWS..], r, &src[2..]);
         }
     }
     Some(out)
+}
+
+/// Row `r`'s quant bytes `q` into the chunk-major area `qs` of a group block.
+fn put_chunks(qs: &mut [u8], r: usize, q: &[u8]) {
+    for (c, bytes) in q.chunks_exact(CHUNK).enumerate() {
+        qs[(c * ROWS + r) * CHUNK..][..CHUNK].copy_from_slice(bytes);
+    }
 }
 
 /// Row `r`'s four quant bytes of chunk `c` in a group block (`qs` = the block after its scales).
@@ -188,7 +131,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pack_unpack_round_trip_and_layout() {
+    fn pack_puts_every_byte_where_the_layout_says() {
         for (ty, bb) in [
             (GgmlType::Q4_0, q4_0::BLOCK_BYTES),
             (GgmlType::Q8_0, q8_0::BLOCK_BYTES),
@@ -199,13 +142,18 @@ mod tests {
                 .collect();
             let p = pack(ty, &data, rows).unwrap();
             assert_eq!(p.len(), data.len());
-            assert_eq!(unpack(ty, &p, rows).unwrap(), data);
-            // Group 1, block 2, row 5: scale and chunk 1 come from the source block.
+            // Every row's scale and every chunk of every block is where the layout says.
             let gb = 8 * bb;
-            let blk = &p[(nb + 2) * gb..(nb + 3) * gb];
-            let src = &data[(8 + 5) * nb * bb + 2 * bb..][..bb];
-            assert_eq!(&blk[10..12], &src[..2]);
-            assert_eq!(chunk(&blk[16..], 1, 5), &src[6..10]);
+            for (g, b, r) in
+                (0..2).flat_map(|g| (0..nb).flat_map(move |b| (0..8).map(move |r| (g, b, r))))
+            {
+                let blk = &p[(g * nb + b) * gb..][..gb];
+                let src = &data[((8 * g + r) * nb + b) * bb..][..bb];
+                assert_eq!(&blk[2 * r..2 * r + 2], &src[..2]);
+                for c in 0..(bb - 2) / CHUNK {
+                    assert_eq!(chunk(&blk[16..], c, r), &src[2 + 4 * c..6 + 4 * c]);
+                }
+            }
         }
         assert!(pack(GgmlType::Q4_0, &[0; 18 * 4], 4).is_none(), "rows % 8");
         assert!(pack(GgmlType::Q6K, &[0; 210 * 8], 8).is_none(), "type");

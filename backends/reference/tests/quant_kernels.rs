@@ -1,6 +1,8 @@
 //! Quantization budgets and kernel agreement: quantize → dequantize RMSE, quantized dot
 //! products against f32, and every scalar kernel against a naive twin over lengths 0..=300.
 
+mod common;
+
 use edgebench_reference::gguf::GgmlType;
 use edgebench_reference::kernels::{self, matmul, MatRef};
 use edgebench_reference::quant::{self, q8_0, rmse, BlockQ8};
@@ -14,32 +16,9 @@ const F16_REL_RMSE: f32 = 0.0005;
 const Q8_0_DOT_REL: f32 = 0.01;
 const Q4_0_DOT_REL: f32 = 0.06;
 
-fn gaussian(n: usize, seed: u64) -> Vec<f32> {
-    // Small LCG + Irwin-Hall; enough for test data.
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            let mut acc = 0f32;
-            for _ in 0..4 {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                acc += (s >> 40) as f32 / (1u64 << 24) as f32;
-            }
-            (acc - 2.0) * 1.732_050_8
-        })
-        .collect()
-}
-
-fn naive_dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 #[test]
 fn round_trip_rmse_within_budgets() {
-    let x = gaussian(32 * 1024, 1);
+    let x = common::gaussian(32 * 1024, 1);
     for (ty, budget) in [
         (GgmlType::F16, F16_REL_RMSE),
         (GgmlType::Q8_0, Q8_0_REL_RMSE),
@@ -66,9 +45,9 @@ fn quantized_dots_within_budgets() {
     let k = &kernels::scalar::KERNELS;
     for seed in 0..20 {
         let n = 32 * (1 + seed as usize % 24);
-        let (w, x) = (gaussian(n, seed), gaussian(n, seed + 100));
-        let exact = naive_dot(&w, &x);
-        let scale = naive_dot(&w, &w).sqrt() * naive_dot(&x, &x).sqrt();
+        let (w, x) = (common::gaussian(n, seed), common::gaussian(n, seed + 100));
+        let exact = common::naive_dot(&w, &x);
+        let scale = common::naive_dot(&w, &w).sqrt() * common::naive_dot(&x, &x).sqrt();
         let mut a = vec![BlockQ8::default(); n / 32];
         (k.quantize_q8_0)(&x, &mut a);
         let d8 = kernels::dot1(
@@ -95,7 +74,7 @@ fn quantized_dots_within_budgets() {
 #[test]
 fn activation_blocks_match_the_file_encoding() {
     // The activation quantizer and the file quantizer are the same ggml reference code.
-    let x = gaussian(64, 9);
+    let x = common::gaussian(64, 9);
     let mut a = vec![BlockQ8::default(); 2];
     q8_0::quantize_row(&x, &mut a);
     let bytes = q8_0::quantize(&x);
@@ -109,8 +88,8 @@ fn activation_blocks_match_the_file_encoding() {
 fn matmul_batched_equals_rows_and_matches_dequantized_f32() {
     let k = &kernels::scalar::KERNELS;
     let (rows, cols, n) = (7, 96, 3);
-    let w = gaussian(rows * cols, 5);
-    let x = gaussian(n * cols, 6);
+    let w = common::gaussian(rows * cols, 5);
+    let x = common::gaussian(n * cols, 6);
     for ty in [GgmlType::F32, GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0] {
         let data = quant::quantize(ty, &w).unwrap();
         let m = MatRef {
@@ -135,7 +114,7 @@ fn matmul_batched_equals_rows_and_matches_dequantized_f32() {
                 "{ty} row {t}"
             );
             for r in 0..rows {
-                let want = naive_dot(&wd[r * cols..(r + 1) * cols], xr);
+                let want = common::naive_dot(&wd[r * cols..(r + 1) * cols], xr);
                 let tol = if matches!(ty, GgmlType::F32 | GgmlType::F16) {
                     1e-4
                 } else {
@@ -161,8 +140,8 @@ proptest! {
     #[test]
     fn float_dots_agree_with_naive(a in vec_f32(300), seed in any::<u64>()) {
         let k = &kernels::scalar::KERNELS;
-        let b = gaussian(a.len(), seed);
-        let want = naive_dot(&a, &b);
+        let b = common::gaussian(a.len(), seed);
+        let want = common::naive_dot(&a, &b);
         let tol = 1e-4 * (1.0 + a.len() as f32);
         prop_assert!(((k.dot_f32)(&a, &b) - want).abs() <= tol);
         let wb: Vec<u8> = a.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -170,7 +149,7 @@ proptest! {
         let h = quant::quantize(GgmlType::F16, &a).unwrap();
         let mut ad = vec![0f32; a.len()];
         quant::dequantize(GgmlType::F16, &h, &mut ad);
-        prop_assert!((kernels::dot1(k.dot_f16, &h, &b) - naive_dot(&ad, &b)).abs() <= tol);
+        prop_assert!((kernels::dot1(k.dot_f16, &h, &b) - common::naive_dot(&ad, &b)).abs() <= tol);
     }
 
     #[test]
@@ -178,7 +157,7 @@ proptest! {
         let k = &kernels::scalar::KERNELS;
         let n = x.len();
         if n > 0 {
-            let w = gaussian(n, 3);
+            let w = common::gaussian(n, 3);
             let mut out = vec![0f32; n];
             (k.rmsnorm)(&mut out, &x, &w, 1e-5);
             let ms = x.iter().map(|v| v * v).sum::<f32>() / n as f32;
@@ -196,7 +175,7 @@ proptest! {
                 prop_assert!((sm[i] - (x[i] - max).exp() / z).abs() < 1e-5);
             }
         }
-        let up = gaussian(n, 4);
+        let up = common::gaussian(n, 4);
         let mut g = x.clone();
         (k.silu_mul)(&mut g, &up);
         for i in 0..n {
@@ -214,7 +193,7 @@ proptest! {
     fn rope_rotates_adjacent_pairs(heads in 1usize..4, half in 1usize..9, pos in 0usize..300) {
         let k = &kernels::scalar::KERNELS;
         let hd = 2 * half + 2; // the last pair stays unrotated (rot_dim < head_dim)
-        let x = gaussian(heads * hd, pos as u64);
+        let x = common::gaussian(heads * hd, pos as u64);
         let (cos, sin): (Vec<f32>, Vec<f32>) = (0..half)
             .map(|i| {
                 let th = pos as f32 * 10000f32.powf(-2.0 * i as f32 / (2 * half) as f32);

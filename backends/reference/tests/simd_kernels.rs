@@ -3,6 +3,8 @@
 //! batches of 1..=6 activation rows and 1..=9 weight rows (the 4-row decode path and its remainder)), plus quantize → dequantize RMSE
 //! and quantized-dot budgets for Q5_0, Q4_K and Q6_K.
 
+mod common;
+
 use edgebench_reference::gguf::GgmlType;
 use edgebench_reference::kernels::{self, dot1, Kernels};
 use edgebench_reference::quant::{self, f16, q8_0, q8_k, rmse, x8, BlockQ8, BlockQ8K, QK, QK_K};
@@ -29,28 +31,6 @@ fn simd_sets() -> Vec<&'static Kernels> {
 
 fn scalar() -> &'static Kernels {
     &kernels::scalar::KERNELS
-}
-
-fn gaussian(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            let mut acc = 0f32;
-            for _ in 0..4 {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                acc += (s >> 40) as f32 / (1u64 << 24) as f32;
-            }
-            (acc - 2.0) * 1.732_050_8
-        })
-        .collect()
-}
-
-fn naive(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Σ|w_i·x_i| in f64 over dequantized weights and activations.
@@ -92,7 +72,10 @@ fn acts<B: Default + Clone>(
     q: fn(&[f32], &mut [B]),
 ) -> Vec<B> {
     let scale = 10f32.powi(amp);
-    let x: Vec<f32> = gaussian(n * cols, seed).iter().map(|v| v * scale).collect();
+    let x: Vec<f32> = common::gaussian(n * cols, seed)
+        .iter()
+        .map(|v| v * scale)
+        .collect();
     let nb = cols / per_block;
     let mut a = vec![B::default(); n * nb];
     for t in 0..n {
@@ -121,8 +104,8 @@ proptest! {
 
     #[test]
     fn float_weight_dots_agree(cols in 0usize..=300, rows in 1usize..=9, n in 1usize..=6, seed in any::<u64>()) {
-        let w = gaussian(rows * cols, seed);
-        let x = gaussian(n * cols, seed ^ 1);
+        let w = common::gaussian(rows * cols, seed);
+        let x = common::gaussian(n * cols, seed ^ 1);
         for k in simd_sets() {
             prop_assert!(close((k.dot_f32)(&w[..cols], &x[..cols]), (scalar().dot_f32)(&w[..cols], &x[..cols]), magnitude(&w[..cols], &x[..cols])));
             for ty in [GgmlType::F32, GgmlType::F16] {
@@ -150,7 +133,7 @@ proptest! {
         let a = acts(n, cols, QK, seed, amp, q8_0::quantize_row);
         let asum: Vec<i32> = a.iter().map(kernels::scalar_x8::block_sum).collect();
         let ad = deq8(&a);
-        let raw: Vec<u8> = gaussian(rows * nb * 35, seed ^ 11).iter().map(|v| (v * 1e3) as i64 as u8).collect();
+        let raw: Vec<u8> = common::gaussian(rows * nb * 35, seed ^ 11).iter().map(|v| (v * 1e3) as i64 as u8).collect();
         for (ty, bb) in [(GgmlType::Q8_0, 34usize), (GgmlType::Q4_0, 18)] {
             let mut w = raw[..rows * nb * bb].to_vec();
             for (i, b) in w.chunks_exact_mut(bb).enumerate() {
@@ -188,7 +171,7 @@ proptest! {
         let (rows, cols) = (8 * groups, nb * QK_K);
         let a = acts(n, cols, QK_K, seed, amp, q8_k::quantize_row);
         let ad = deq8k(&a);
-        let raw: Vec<u8> = gaussian(rows * nb * 146, seed ^ 13).iter().map(|v| (v * 1e3) as i64 as u8).collect();
+        let raw: Vec<u8> = common::gaussian(rows * nb * 146, seed ^ 13).iter().map(|v| (v * 1e3) as i64 as u8).collect();
         let mut w = raw[..rows * nb * 144].to_vec();
         for (i, b) in w.chunks_exact_mut(144).enumerate() {
             random_block(GgmlType::Q4K, b, &raw[rows * nb * 144 + 2 * i..][..2]);
@@ -223,7 +206,7 @@ proptest! {
         let cols = nb * QK;
         let a = acts(n, cols, QK, seed, amp, q8_0::quantize_row);
         let ad = deq8(&a);
-        let raw: Vec<u8> = gaussian(rows * nb * 34 + 2 * rows * nb, seed ^ 7).iter().map(|v| (v * 1e3) as i64 as u8).collect();
+        let raw: Vec<u8> = common::gaussian(rows * nb * 34 + 2 * rows * nb, seed ^ 7).iter().map(|v| (v * 1e3) as i64 as u8).collect();
         for (ty, bb) in [(GgmlType::Q8_0, 34usize), (GgmlType::Q4_0, 18), (GgmlType::Q5_0, 22)] {
             let mut w = raw[..rows * nb * bb].to_vec();
             for (i, b) in w.chunks_exact_mut(bb).enumerate() {
@@ -256,7 +239,7 @@ proptest! {
         let cols = nb * QK_K;
         let a = acts(n, cols, QK_K, seed, amp, q8_k::quantize_row);
         let ad = deq8k(&a);
-        let raw: Vec<u8> = gaussian(rows * nb * 210 + 2 * rows * nb, seed ^ 9).iter().map(|v| (v * 1e3) as i64 as u8).collect();
+        let raw: Vec<u8> = common::gaussian(rows * nb * 210 + 2 * rows * nb, seed ^ 9).iter().map(|v| (v * 1e3) as i64 as u8).collect();
         for (ty, bb) in [(GgmlType::Q4K, 144usize), (GgmlType::Q6K, 210)] {
             let mut w = raw[..rows * nb * bb].to_vec();
             for (i, b) in w.chunks_exact_mut(bb).enumerate() {
@@ -283,7 +266,7 @@ proptest! {
 
     #[test]
     fn activation_quantizers_are_bit_identical(nb in 0usize..=10, seed in any::<u64>(), amp in -6i32..6) {
-        let x: Vec<f32> = gaussian(nb * QK_K, seed).iter().map(|v| v * 10f32.powi(amp)).collect();
+        let x: Vec<f32> = common::gaussian(nb * QK_K, seed).iter().map(|v| v * 10f32.powi(amp)).collect();
         for k in simd_sets() {
             let (mut a, mut b) = (vec![BlockQ8::default(); nb * 8], vec![BlockQ8::default(); nb * 8]);
             (k.quantize_q8_0)(&x, &mut a);
@@ -299,7 +282,7 @@ proptest! {
     #[test]
     fn elementwise_kernels_agree(x in prop::collection::vec(-8.0f32..8.0, 0..=300), seed in any::<u64>()) {
         let n = x.len();
-        let y = gaussian(n, seed);
+        let y = common::gaussian(n, seed);
         for k in simd_sets() {
             if n > 0 {
                 let (mut a, mut b) = (vec![0f32; n], vec![0f32; n]);
@@ -343,9 +326,9 @@ proptest! {
         // Head sizes 8..=128 in steps of 8 (the SIMD path) or one less (the fallback).
         let hd = 8 * hd8 - usize::from(odd);
         let stride = hd + 5;
-        let q = gaussian(hd, seed);
-        let kc = gaussian(len * stride, seed ^ 2);
-        let vc = gaussian(len * stride, seed ^ 3);
+        let q = common::gaussian(hd, seed);
+        let kc = common::gaussian(len * stride, seed ^ 2);
+        let vc = common::gaussian(len * stride, seed ^ 3);
         let scale = 1.0 / (hd as f32).sqrt();
         let mut sc = vec![0f32; len];
         let mut want = vec![0f32; hd];
@@ -381,7 +364,7 @@ fn q8_0_activation_rounding_ties_go_away_from_zero() {
 
 #[test]
 fn new_formats_round_trip_within_budgets() {
-    let x = gaussian(256 * 64, 11);
+    let x = common::gaussian(256 * 64, 11);
     for (ty, budget) in [
         (GgmlType::Q5_0, Q5_0_REL_RMSE),
         (GgmlType::Q4K, Q4_K_REL_RMSE),
@@ -413,9 +396,9 @@ fn new_format_dots_match_f32_within_budgets() {
     for k in kernels::sets() {
         for seed in 0..12u64 {
             let n = QK_K * (1 + seed as usize % 8);
-            let (w, x) = (gaussian(n, seed), gaussian(n, seed + 100));
-            let exact = naive(&w, &x);
-            let scale = naive(&w, &w).sqrt() * naive(&x, &x).sqrt();
+            let (w, x) = (common::gaussian(n, seed), common::gaussian(n, seed + 100));
+            let exact = common::naive_dot(&w, &x);
+            let scale = common::naive_dot(&w, &w).sqrt() * common::naive_dot(&x, &x).sqrt();
             let mut a8 = vec![BlockQ8::default(); n / QK];
             (k.quantize_q8_0)(&x, &mut a8);
             let mut ak = vec![BlockQ8K::default(); n / QK_K];

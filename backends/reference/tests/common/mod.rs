@@ -39,3 +39,27 @@ pub fn load(path: &Path, max_seq_len: usize) -> Box<dyn Model> {
 pub fn prompt(vocab: u32) -> Vec<u32> {
     (0..12u32).map(|i| (i * 53 + 7) % vocab).collect()
 }
+
+/// `n` roughly N(0, 1) values from `seed` (a small LCG and Irwin–Hall; enough for test data).
+pub fn gaussian(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            let mut acc = 0f32;
+            for _ in 0..4 {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                acc += (s >> 40) as f32 / (1u64 << 24) as f32;
+            }
+            (acc - 2.0) * 1.732_050_8
+        })
+        .collect()
+}
+
+/// Σ a·b in f32, in order (the plain reference a quantized dot is held against).
+pub fn naive_dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}

@@ -170,3 +170,25 @@ pub fn truncated_model(dir: &Path) -> PathBuf {
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     path
 }
+
+/// Loads the tiny preset as `variant` in `backend` and checks the model facts it reports: the
+/// weight bytes a decoded token reads (below the file length), every parameter (packed ones
+/// too), the shape, and the weight type name `weight_types`.
+pub fn tiny_model_info_is_right(backend: &dyn Backend, variant: OnnxVariant, weight_types: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = onnx(&weights(Preset::Tiny), dir.path(), variant);
+    let info = load(backend, &path).info();
+    let facts = crate::weight_facts(&path).unwrap();
+    assert_eq!(info.weight_bytes, Some(facts.decode_bytes));
+    assert!(facts.decode_bytes < std::fs::metadata(&path).unwrap().len());
+    assert_eq!(
+        info.parameter_count,
+        Preset::Tiny.config().parameter_count()
+    );
+    assert_eq!(
+        (info.vocab_size, info.block_count, info.head_count_kv),
+        (256, 2, 2)
+    );
+    assert_eq!((info.embedding_length, info.head_count), (64, 4));
+    assert_eq!(info.weight_types, weight_types);
+}

@@ -50,24 +50,7 @@ fn describe_and_info() {
     let d = TractBackend.describe();
     assert!(d["version"].contains("0.23.9"));
     assert!(d["threads"].starts_with('1'));
-    let dir = tempfile::tempdir().unwrap();
-    let path = onnx(&weights(Preset::Tiny), dir.path(), OnnxVariant::Int4);
-    let m = load(&TractBackend, &path);
-    let info = m.info();
-    // Weights read per decoded token, not the file length; all parameters, packed ones too.
-    let facts = edgebench_onnx_export::weight_facts(&path).unwrap();
-    assert_eq!(info.weight_bytes, Some(facts.decode_bytes));
-    assert!(facts.decode_bytes < std::fs::metadata(&path).unwrap().len());
-    assert_eq!(
-        info.parameter_count,
-        Preset::Tiny.config().parameter_count()
-    );
-    assert_eq!(
-        (info.vocab_size, info.block_count, info.head_count_kv),
-        (256, 2, 2)
-    );
-    assert_eq!((info.embedding_length, info.head_count), (64, 4));
-    assert_eq!(info.weight_types, "int4");
+    tiny_model_info_is_right(&TractBackend, OnnxVariant::Int4, "int4");
 }
 
 #[test]

@@ -33,7 +33,7 @@ fn kernels() -> Result<&'static kernels::Kernels, BackendError> {
     })
 }
 
-/// Environment variable that turns the row-interleaved Q4_0/Q8_0 layout off (`0`/`off`) for
+/// Environment variable that turns the row-interleaved Q4_0/Q8_0/Q4_K layout off (`0`/`off`) for
 /// comparisons; on by default.
 pub const INTERLEAVE_ENV: &str = "EDGEBENCH_INTERLEAVE";
 
@@ -102,7 +102,7 @@ impl Backend for ReferenceBackend {
             (
                 "weight_layout".into(),
                 match interleave() {
-                    Ok(true) => "Q4_0/Q8_0 rows interleaved by 8 at load".into(),
+                    Ok(true) => "Q4_0/Q8_0/Q4_K rows interleaved by 8 at load".into(),
                     Ok(false) => format!("file layout ({INTERLEAVE_ENV}=off)"),
                     Err(e) => format!("invalid: {e}"),
                 },

@@ -12,6 +12,21 @@
 //! computed with the same sequence of operations whatever the batch size, so batched prefill
 //! and step-wise decoding agree bit for bit.
 
+/// A kernel-table entry calling the `#[target_feature]` function `$f` of the SIMD set whose
+/// module invokes it (`detected()` there is that set's feature check).
+#[cfg(target_arch = "x86_64")]
+macro_rules! guarded {
+    ($f:ident, ($($a:ident: $t:ty),*) $(-> $r:ty)?) => {
+        |$($a: $t),*| $(-> $r)? {
+            debug_assert!(detected());
+            // SAFETY: the kernel tables are private to `kernels`, which hands a SIMD table out
+            // only after its `detected()` confirmed every feature its functions enable
+            // (`kernels::sets`, `select_named`).
+            unsafe { $f($($a),*) }
+        }
+    };
+}
+
 mod attention;
 #[cfg(target_arch = "x86_64")]
 mod avx2;

@@ -27,17 +27,6 @@ pub fn detected() -> bool {
         && is_x86_feature_detected!("f16c")
 }
 
-macro_rules! guarded {
-    ($f:ident, ($($a:ident: $t:ty),*) $(-> $r:ty)?) => {
-        |$($a: $t),*| $(-> $r)? {
-            debug_assert!(detected());
-            // SAFETY: this table is private to `kernels`, which hands it out only after
-            // `detected()` confirmed AVX2, FMA and F16C (`kernels::sets`, `select_named`).
-            unsafe { $f($($a),*) }
-        }
-    };
-}
-
 pub(super) static KERNELS: Kernels = Kernels {
     name: "avx2",
     dot_f32: guarded!(dot_f32, (a: &[f32], b: &[f32]) -> f32),

@@ -16,21 +16,8 @@ pub fn detected() -> bool {
 
 pub(super) static KERNELS: Kernels = Kernels {
     name: "avx512vnni",
-    dot_q4_0x8: |w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32]| {
-        debug_assert!(detected());
-        // SAFETY: this table is private to `kernels`, which hands it out only after
-        // `detected()` confirmed every feature the function enables.
-        unsafe { dot_q4_0x8_vnni(w, rows, a, asum, out) }
-    },
-    dot_q8_0x8: |w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32]| {
-        debug_assert!(detected());
-        // SAFETY: as above.
-        unsafe { dot_q8_0x8_vnni(w, rows, a, asum, out) }
-    },
-    dot_q4_kx8: |w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]| {
-        debug_assert!(detected());
-        // SAFETY: as above.
-        unsafe { dot_q4_kx8_vnni(w, rows, a, out) }
-    },
+    dot_q4_0x8: guarded!(dot_q4_0x8_vnni, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q8_0x8: guarded!(dot_q8_0x8_vnni, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q4_kx8: guarded!(dot_q4_kx8_vnni, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     ..avx2::KERNELS
 };

@@ -6,8 +6,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use edgebench_reference::gguf::GgmlType;
-use edgebench_reference::kernels::{self, Kernels};
-use edgebench_reference::quant::{self, BlockQ8, BlockQ8K, QK, QK_K};
+use edgebench_reference::kernels::{self, Kernels, MatRef, MatmulScratch};
+use edgebench_reference::quant::{self, BlockQ8, QK};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -34,8 +34,9 @@ const TYPES: [GgmlType; 7] = [
     GgmlType::Q6K,
 ];
 
-/// `rows × cols` weights of `ty` times `n` activation rows, through the set's kernel;
-/// with `x8`, `w` is the row-interleaved copy of a Q4_0/Q8_0 matrix.
+/// `rows × cols` weights of `ty` (row-interleaved with `x8`) times `n` activation rows, through
+/// the set's kernels on one thread: [`kernels::matmul`], which quantizes the activations as the
+/// weight type wants and calls the type's dot product, as a model does.
 #[allow(clippy::too_many_arguments)]
 fn product(
     k: &Kernels,
@@ -46,51 +47,16 @@ fn product(
     x: &[f32],
     n: usize,
     out: &mut [f32],
+    scratch: &mut MatmulScratch,
 ) {
-    let cols = x.len() / n;
-    match ty {
-        GgmlType::F32 => (k.dot_f32_bytes)(w, rows, x, out),
-        GgmlType::F16 => (k.dot_f16)(w, rows, x, out),
-        GgmlType::Q4K | GgmlType::Q6K => {
-            let mut a = vec![BlockQ8K::default(); n * cols / QK_K];
-            for t in 0..n {
-                (k.quantize_q8_k)(
-                    &x[t * cols..(t + 1) * cols],
-                    &mut a[t * cols / QK_K..(t + 1) * cols / QK_K],
-                );
-            }
-            let f = match (ty, x8) {
-                (GgmlType::Q4K, true) => k.dot_q4_kx8,
-                (GgmlType::Q4K, false) => k.dot_q4_k,
-                _ => k.dot_q6_k,
-            };
-            f(w, rows, &a, out)
-        }
-        _ => {
-            let mut a = vec![BlockQ8::default(); n * cols / QK];
-            for t in 0..n {
-                (k.quantize_q8_0)(
-                    &x[t * cols..(t + 1) * cols],
-                    &mut a[t * cols / QK..(t + 1) * cols / QK],
-                );
-            }
-            if x8 {
-                let sums: Vec<i32> = a.iter().map(kernels::scalar_x8::block_sum).collect();
-                let f = if ty == GgmlType::Q8_0 {
-                    k.dot_q8_0x8
-                } else {
-                    k.dot_q4_0x8
-                };
-                return f(w, rows, &a, &sums, out);
-            }
-            let f = match ty {
-                GgmlType::Q8_0 => k.dot_q8_0,
-                GgmlType::Q4_0 => k.dot_q4_0,
-                _ => k.dot_q5_0,
-            };
-            f(w, rows, &a, out)
-        }
-    }
+    let m = MatRef {
+        ggml_type: ty,
+        rows,
+        cols: x.len() / n,
+        data: w,
+        x8,
+    };
+    kernels::matmul(k, &m, x, n, out, scratch);
 }
 
 /// Each type in file layout, plus the interleaved layout of the types that have one.
@@ -127,9 +93,21 @@ fn matvec(c: &mut Criterion) {
         for (ty, x8) in variants(&TYPES) {
             let w = weights(ty, x8, &wf, rows);
             for k in kernels::sets() {
-                let mut out = vec![0f32; rows];
+                let (mut out, mut scratch) = (vec![0f32; rows], MatmulScratch::default());
                 g.bench_function(BenchmarkId::new(name(ty, x8), k.name), |b| {
-                    b.iter(|| product(k, ty, x8, black_box(&w), rows, black_box(&x), 1, &mut out))
+                    b.iter(|| {
+                        product(
+                            k,
+                            ty,
+                            x8,
+                            black_box(&w),
+                            rows,
+                            black_box(&x),
+                            1,
+                            &mut out,
+                            &mut scratch,
+                        )
+                    })
                 });
             }
         }
@@ -147,9 +125,21 @@ fn prefill(c: &mut Criterion) {
     for (ty, x8) in variants(&types) {
         let w = weights(ty, x8, &wf, rows);
         for k in kernels::sets() {
-            let mut out = vec![0f32; rows * n];
+            let (mut out, mut scratch) = (vec![0f32; rows * n], MatmulScratch::default());
             g.bench_function(BenchmarkId::new(name(ty, x8), k.name), |b| {
-                b.iter(|| product(k, ty, x8, black_box(&w), rows, black_box(&x), n, &mut out))
+                b.iter(|| {
+                    product(
+                        k,
+                        ty,
+                        x8,
+                        black_box(&w),
+                        rows,
+                        black_box(&x),
+                        n,
+                        &mut out,
+                        &mut scratch,
+                    )
+                })
             });
         }
     }

@@ -1,29 +1,35 @@
 //! Compute kernels behind a table of function pointers chosen once at load time.
 //!
 //! [`scalar::KERNELS`] is always compiled and is the oracle every faster set is tested
-//! against. `avx2` (x86_64: AVX2 + FMA + F16C), `avx512vnni` (`avx2` plus AVX-512 VNNI/VL
-//! integer dot products on 256-bit vectors) and `neon` (aarch64) are picked by runtime
-//! feature detection in [`select_auto`]; [`select`] reads
-//! `EDGEBENCH_KERNELS` (`auto`, `scalar`, or a set name) and refuses a set this CPU cannot
-//! run. The chosen set's name goes into every report.
+//! against. The SIMD sets, all bit-identical to it: `avx2` (x86_64: AVX2 + FMA + F16C),
+//! `avx512vnni` (`avx2` plus AVX-512 VNNI/VL integer dot products on 256-bit vectors), `neon`
+//! (aarch64 ARMv8.0 Advanced SIMD: Raspberry Pi 4) and `neon-dotprod` (`neon` with the
+//! ARMv8.2 `sdot` integer dot product: Pi 5, Jetson Orin, phones). [`SETS`] is the one list of
+//! them: name, architecture, table and feature check. [`select_auto`] picks the best one this
+//! CPU runs; [`select`] reads `EDGEBENCH_KERNELS` (`auto`, `scalar`, or a set name) and
+//! refuses a set this CPU cannot run. The chosen set's name goes into every report.
 //!
 //! Weight dot products are *batched*: one weight row against `out.len()` activation rows, so
 //! prefill reads and unpacks each weight block once for several tokens. Every output is
 //! computed with the same sequence of operations whatever the batch size, so batched prefill
 //! and step-wise decoding agree bit for bit.
 
-/// A kernel-table entry calling the `#[target_feature]` function `$f` of the SIMD set whose
-/// module invokes it (`detected()` there is that set's feature check).
-#[cfg(target_arch = "x86_64")]
+/// A kernel-table entry calling the `#[target_feature]` function `$f` of a SIMD set:
+/// `guarded!(f, (args))` checks the invoking module's `detected()`, `guarded!(f if d, (args))`
+/// the feature check `d`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 macro_rules! guarded {
-    ($f:ident, ($($a:ident: $t:ty),*) $(-> $r:ty)?) => {
+    ($f:ident if $det:ident, ($($a:ident: $t:ty),*) $(-> $r:ty)?) => {
         |$($a: $t),*| $(-> $r)? {
-            debug_assert!(detected());
+            debug_assert!($det());
             // SAFETY: the kernel tables are private to `kernels`, which hands a SIMD table out
-            // only after its `detected()` confirmed every feature its functions enable
-            // (`kernels::sets`, `select_named`).
+            // only after its feature check confirmed every feature its functions enable
+            // (`kernels::SETS`, `sets`, `select_named`).
             unsafe { $f($($a),*) }
         }
+    };
+    ($f:ident, ($($a:ident: $t:ty),*) $(-> $r:ty)?) => {
+        guarded!($f if detected, ($($a: $t),*) $(-> $r)?)
     };
 }
 
@@ -33,6 +39,10 @@ mod avx2;
 mod matmul;
 #[cfg(target_arch = "aarch64")]
 mod neon;
+#[cfg(target_arch = "aarch64")]
+mod neon_dotprod;
+#[cfg(target_arch = "aarch64")]
+mod neon_int;
 #[cfg(target_arch = "aarch64")]
 mod neon_x8;
 mod pool;
@@ -79,7 +89,7 @@ pub type Attend = fn(
 /// One kernel set.
 #[derive(Debug)]
 pub struct Kernels {
-    /// Set name written into reports (`scalar`, `avx2`, `neon`).
+    /// Set name written into reports (`scalar`, `avx2`, `neon-dotprod`, ...).
     pub name: &'static str,
     /// Dot product of two f32 slices of equal length (attention scores).
     pub dot_f32: fn(a: &[f32], b: &[f32]) -> f32,
@@ -128,16 +138,7 @@ pub struct Kernels {
 impl Kernels {
     /// Whether this CPU can run the set (checked at run time).
     pub fn supported(&self) -> bool {
-        match self.name {
-            "scalar" => true,
-            #[cfg(target_arch = "x86_64")]
-            "avx2" => avx2::detected(),
-            #[cfg(target_arch = "x86_64")]
-            "avx512vnni" => vnni::detected(),
-            #[cfg(target_arch = "aarch64")]
-            "neon" => neon::detected(),
-            _ => false,
-        }
+        SETS.iter().any(|k| k.name == self.name && k.runs_here())
     }
 }
 
@@ -148,18 +149,78 @@ pub fn dot1<A>(f: fn(&[u8], usize, &[A], &mut [f32]), w: &[u8], a: &[A]) -> f32 
     out[0]
 }
 
-/// Every kernel set compiled into this build (best last). Private: a SIMD table may only be
-/// handed out after its CPU features were detected ([`sets`], [`select_named`]), which is
-/// what makes calling its `#[target_feature]` functions sound.
-const COMPILED: &[&Kernels] = &[
-    &scalar::KERNELS,
-    #[cfg(target_arch = "x86_64")]
-    &avx2::KERNELS,
-    #[cfg(target_arch = "x86_64")]
-    &vnni::KERNELS,
-    #[cfg(target_arch = "aarch64")]
-    &neon::KERNELS,
+/// A kernel set edgebench has, compiled into this build or not.
+#[derive(Debug)]
+pub struct KernelSet {
+    /// The set's name (`EDGEBENCH_KERNELS`, reports); equal to its table's [`Kernels::name`].
+    pub name: &'static str,
+    /// The CPU architecture it is written for (`any` for the scalar oracle).
+    pub arch: &'static str,
+    /// Its table when compiled for this build's architecture. Private: a SIMD table may only
+    /// be handed out after `detected` confirmed its CPU features ([`sets`], [`select_named`]),
+    /// which is what makes calling its `#[target_feature]` functions sound.
+    table: Option<&'static Kernels>,
+    /// The run-time feature check (always false for a set of another architecture).
+    detected: fn() -> bool,
+}
+
+/// A [`KernelSet`] entry for `arch`: `$table` and `$detected` exist only when compiling for it.
+macro_rules! set {
+    ($name:literal, $arch:literal, $table:path, $detected:path) => {
+        KernelSet {
+            name: $name,
+            arch: $arch,
+            #[cfg(target_arch = $arch)]
+            table: Some(&$table),
+            #[cfg(target_arch = $arch)]
+            detected: $detected,
+            #[cfg(not(target_arch = $arch))]
+            table: None,
+            #[cfg(not(target_arch = $arch))]
+            detected: never,
+        }
+    };
+}
+
+/// Every kernel set, the one list of their names: scalar first, then per architecture from
+/// the most portable to the best ([`select_auto`] takes the last one this CPU runs).
+pub const SETS: &[KernelSet] = &[
+    KernelSet {
+        name: "scalar",
+        arch: "any",
+        table: Some(&scalar::KERNELS),
+        detected: always,
+    },
+    set!("avx2", "x86_64", avx2::KERNELS, avx2::detected),
+    set!("avx512vnni", "x86_64", vnni::KERNELS, vnni::detected),
+    set!("neon", "aarch64", neon::KERNELS, neon::detected),
+    set!(
+        "neon-dotprod",
+        "aarch64",
+        neon_dotprod::KERNELS,
+        neon_dotprod::detected
+    ),
 ];
+
+fn always() -> bool {
+    true
+}
+
+fn never() -> bool {
+    false
+}
+
+impl KernelSet {
+    /// Compiled into this build and runnable on this CPU.
+    pub fn runs_here(&self) -> bool {
+        self.table.is_some() && (self.detected)()
+    }
+
+    /// Compiled into this build (for this architecture).
+    pub fn compiled(&self) -> bool {
+        self.table.is_some()
+    }
+}
 
 /// `EDGEBENCH_KERNELS` named a set that is not in this build or that this CPU cannot run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -179,7 +240,10 @@ pub fn select() -> Result<&'static Kernels, UnknownKernelSet> {
 
 /// The sets compiled in that this CPU can run (scalar first, best last).
 pub fn sets() -> Vec<&'static Kernels> {
-    COMPILED.iter().copied().filter(|k| k.supported()).collect()
+    SETS.iter()
+        .filter(|k| k.runs_here())
+        .filter_map(|k| k.table)
+        .collect()
 }
 
 /// Names of [`sets`].
@@ -196,13 +260,19 @@ pub fn select_named(name: Option<&str>) -> Result<&'static Kernels, UnknownKerne
     };
     match name.map(str::trim) {
         None | Some("") | Some("auto") => Ok(select_auto()),
-        Some(n) => match COMPILED.iter().copied().find(|k| k.name == n) {
-            Some(k) if k.supported() => Ok(k),
-            Some(_) => Err(err(n, "needs CPU features this machine lacks")),
-            None if ["avx2", "avx512vnni", "neon"].contains(&n) => Err(err(
-                n,
-                "is not compiled into this build (it is for another CPU architecture)",
-            )),
+        Some(n) => match SETS.iter().find(|k| k.name == n) {
+            Some(k) => match k.table {
+                Some(table) if (k.detected)() => Ok(table),
+                Some(_) => Err(err(n, "needs CPU features this machine lacks")),
+                None => Err(err(
+                    n,
+                    &format!(
+                        "is not compiled into this build (it is for another CPU architecture, {}; this build is for {})",
+                        k.arch,
+                        std::env::consts::ARCH
+                    ),
+                )),
+            },
             None => Err(err(n, "is not a kernel set of this build")),
         },
     }
@@ -228,8 +298,11 @@ mod tests {
         assert!(e.to_string().contains("scalar"), "{e}");
         #[cfg(target_arch = "x86_64")]
         {
-            let e = select_named(Some("neon")).unwrap_err();
-            assert!(e.to_string().contains("another CPU architecture"), "{e}");
+            for other in ["neon", "neon-dotprod"] {
+                let e = select_named(Some(other)).unwrap_err();
+                assert!(e.to_string().contains("another CPU architecture"), "{e}");
+                assert!(e.to_string().contains("aarch64"), "{e}");
+            }
             if vnni::detected() {
                 assert_eq!(best, "avx512vnni");
             } else if avx2::detected() {
@@ -237,5 +310,36 @@ mod tests {
                 assert_eq!(select_named(Some("avx2")).unwrap().name, "avx2");
             }
         }
+        #[cfg(target_arch = "aarch64")]
+        {
+            let e = select_named(Some("avx2")).unwrap_err();
+            assert!(e.to_string().contains("another CPU architecture"), "{e}");
+            assert_eq!(select_named(Some("neon")).unwrap().name, "neon");
+            if neon_dotprod::detected() {
+                assert_eq!(best, "neon-dotprod");
+            } else {
+                assert_eq!(best, "neon");
+                let e = select_named(Some("neon-dotprod")).unwrap_err();
+                assert!(e.to_string().contains("lacks"), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_list_of_sets() {
+        let mut names: Vec<_> = SETS.iter().map(|k| k.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SETS.len(), "set names are unique");
+        for k in SETS {
+            if let Some(table) = k.table {
+                assert_eq!(table.name, k.name, "table name of {}", k.name);
+                assert!(k.arch == "any" || k.arch == std::env::consts::ARCH);
+            } else {
+                assert_ne!(k.arch, std::env::consts::ARCH, "{} is not compiled", k.name);
+            }
+            assert_eq!(k.runs_here(), sets().iter().any(|t| t.name == k.name));
+        }
+        assert_eq!(sets()[0].name, "scalar");
     }
 }

@@ -172,7 +172,7 @@ thread_local! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(1000), ..ProptestConfig::default() })]
 
     /// Random byte corruption in the header and tensor table: open either succeeds or errors.
     #[test]

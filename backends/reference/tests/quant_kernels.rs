@@ -135,7 +135,7 @@ fn vec_f32(max: usize) -> impl Strategy<Value = Vec<f32>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(64), ..ProptestConfig::default() })]
 
     #[test]
     fn float_dots_agree_with_naive(a in vec_f32(300), seed in any::<u64>()) {

@@ -100,7 +100,7 @@ fn close(got: f32, want: f32, _mag: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::proptest_cases(48), ..ProptestConfig::default() })]
 
     #[test]
     fn float_weight_dots_agree(cols in 0usize..=300, rows in 1usize..=9, n in 1usize..=6, seed in any::<u64>()) {
@@ -449,5 +449,23 @@ fn this_x86_machine_tests_its_simd_sets() {
             &["avx2"]
         };
         assert_eq!(simd_sets().iter().map(|k| k.name).collect::<Vec<_>>(), want);
+    }
+}
+
+#[test]
+fn this_aarch64_machine_tests_its_simd_sets() {
+    #[cfg(target_arch = "aarch64")]
+    {
+        // Under QEMU the default CPU has dotprod; QEMU_CPU=cortex-a72 (a Pi 4 core) has not.
+        let dotprod = std::arch::is_aarch64_feature_detected!("dotprod");
+        let want: &[&str] = if dotprod {
+            &["neon", "neon-dotprod"]
+        } else {
+            &["neon"]
+        };
+        let got: Vec<_> = simd_sets().iter().map(|k| k.name).collect();
+        println!("aarch64 SIMD sets tested here: {got:?} (dotprod {dotprod})");
+        assert_eq!(got, want);
+        assert_eq!(kernels::select_auto().name, *want.last().unwrap());
     }
 }

@@ -1,17 +1,16 @@
-//! The aarch64 NEON kernel set (Advanced SIMD is part of the aarch64 baseline; `detected`
-//! still asks the OS). **Not yet run on hardware**: this file is compiled only for aarch64, so
-//! x86 builds and CI do not see it. It is kept small and mirrors the scalar twin line by line:
-//! weights are unpacked with the *same scalar code* (`q5_0::unpack`, nibble masks), and NEON
-//! only does what is easy to get right, the integer dot of 32 bytes into the 8 canonical lanes
-//! (`vmull_s8` + pairwise adds, lane `l` = Σ products `4l..4l+4`) and the 8-lane float
-//! accumulation (separate multiply and add, never fused), reduced as `scalar::reduce8`. It
-//! therefore computes bit-for-bit what the scalar oracle computes, which
-//! `scripts/lab/test-on-device.sh` checks on a board with the same proptests as on x86.
-//! A `dotprod` (`sdot`) variant is left for when it can be tested on a board.
+//! The aarch64 `neon` kernel set (ARMv8.0 Advanced SIMD, e.g. the Raspberry Pi 4's
+//! Cortex-A72) and the NEON primitives the `neon-dotprod` set shares. It mirrors the scalar twin
+//! line by line: weights are unpacked with the *same scalar code* (`q5_0::unpack`, nibble
+//! masks), and NEON does the integer dot of 32 bytes into the 8 canonical lanes (lane `l` =
+//! Σ products `4l..4l+4`: `vmull_s8` + pairwise adds here, `sdot` in `neon-dotprod`) and the
+//! 8-lane float accumulation (separate multiply and add, never fused), reduced as
+//! `scalar::reduce8`. It therefore computes bit-for-bit what the scalar oracle computes;
+//! `tests/simd_kernels.rs` checks that under QEMU in CI (`.ci/aarch64.sh`) and on boards.
+//! The integer block dots are in `neon_int.rs`, the interleaved ones in `neon_x8.rs`, each
+//! written once for both NEON sets.
 
-use super::{scalar, Kernels};
-use crate::quant::kquant::scale_min_k4;
-use crate::quant::{f16, q4_0, q4_k, q5_0, q6_k, q8_0, BlockQ8, BlockQ8K, QK, QK_K};
+use super::{neon_int, neon_x8, scalar, Kernels};
+use crate::quant::{BlockQ8, BlockQ8K};
 use std::arch::aarch64::*;
 
 /// NEON (Advanced SIMD) is available.
@@ -24,14 +23,14 @@ pub(super) static KERNELS: Kernels = Kernels {
     dot_f32,
     dot_f32_bytes: |w, rows, x, out| scalar::batched(w, rows, x, out, dot_f32_bytes),
     dot_f16: scalar::KERNELS.dot_f16,
-    dot_q8_0: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q8_0),
-    dot_q4_0: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q4_0),
-    dot_q5_0: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q5_0),
-    dot_q4_0x8: super::neon_x8::dot_q4_0x8,
-    dot_q8_0x8: super::neon_x8::dot_q8_0x8,
-    dot_q4_kx8: super::neon_x8::dot_q4_kx8,
-    dot_q4_k: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q4_k),
-    dot_q6_k: |w, rows, a, out| scalar::batched(w, rows, a, out, dot_q6_k),
+    dot_q8_0: guarded!(dot_q8_0 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
+    dot_q4_0: guarded!(dot_q4_0 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
+    dot_q5_0: guarded!(dot_q5_0 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
+    dot_q4_0x8: guarded!(dot_q4_0x8 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q8_0x8: guarded!(dot_q8_0x8 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q4_kx8: guarded!(dot_q4_kx8 if detected, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
+    dot_q4_k: guarded!(dot_q4_k if detected, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
+    dot_q6_k: guarded!(dot_q6_k if detected, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     quantize_q8_0: scalar::KERNELS.quantize_q8_0,
     quantize_q8_k: scalar::KERNELS.quantize_q8_k,
     rmsnorm: scalar::KERNELS.rmsnorm,
@@ -42,17 +41,50 @@ pub(super) static KERNELS: Kernels = Kernels {
     attend: scalar::KERNELS.attend,
 };
 
+use neon_int::plain::{dot_q4_0, dot_q4_k, dot_q5_0, dot_q6_k, dot_q8_0};
+use neon_x8::plain::{dot_q4_0x8, dot_q4_kx8, dot_q8_0x8};
+
+/// `acc` plus the canonical 4-byte lanes of `w·a` (lane k += Σ bytes `4k..4k+4`), ARMv8.0:
+/// widening multiplies and pairwise adds ([`dot4_lanes`]).
+#[inline]
+#[target_feature(enable = "neon")]
+pub(super) fn dot4_neon(acc: int32x4_t, w: int8x16_t, a: int8x16_t) -> int32x4_t {
+    vaddq_s32(acc, dot4_lanes(w, a))
+}
+
+/// [`dot4_neon`] in one `sdot` (ARMv8.2 dotprod), which computes exactly these lanes. Inline
+/// assembly because `vdotq_s32` is not yet stable in `std::arch`.
+#[inline]
+#[target_feature(enable = "neon,dotprod")]
+pub(super) fn dot4_sdot(acc: int32x4_t, w: int8x16_t, a: int8x16_t) -> int32x4_t {
+    let mut acc = acc;
+    // SAFETY: `sdot` reads and writes only the three vector registers named; this function
+    // enables `dotprod`, so it is only called where the CPU has it.
+    unsafe {
+        std::arch::asm!(
+            "sdot {acc:v}.4s, {w:v}.16b, {a:v}.16b",
+            acc = inout(vreg) acc,
+            w = in(vreg) w,
+            a = in(vreg) a,
+            options(pure, nomem, nostack, preserves_flags)
+        );
+    }
+    acc
+}
+
 /// Eight f32 lanes as two NEON registers: lanes 0..4 and 4..8.
 #[derive(Clone, Copy)]
-struct F8(float32x4_t, float32x4_t);
+pub(super) struct F8(pub float32x4_t, pub float32x4_t);
 
 // SAFETY (every `unsafe` block below that only wraps register intrinsics): NEON is part of
 // the aarch64 baseline every aarch64 Rust target enables; these intrinsics touch no memory.
-// (Newer toolchains declare them safe, hence `allow(unused_unsafe)`.)
+// (They are safe to call only from functions that enable `neon` themselves, which these
+// helpers, plain functions so that the float kernels can be table entries, do not; should a
+// toolchain declare them safe everywhere, `allow(unused_unsafe)` keeps the build quiet.)
 
 #[inline]
 #[allow(unused_unsafe)]
-fn f8_zero() -> F8 {
+pub(super) fn f8_zero() -> F8 {
     // SAFETY: register intrinsics only (see above).
     unsafe { F8(vdupq_n_f32(0.0), vdupq_n_f32(0.0)) }
 }
@@ -60,7 +92,7 @@ fn f8_zero() -> F8 {
 /// `acc + d · lanes` per lane (multiply, then add: the scalar twin's `acc8`).
 #[inline]
 #[allow(unused_unsafe)]
-fn f8_acc(acc: F8, d: f32, lo: int32x4_t, hi: int32x4_t) -> F8 {
+pub(super) fn f8_acc(acc: F8, d: f32, lo: int32x4_t, hi: int32x4_t) -> F8 {
     // SAFETY: register intrinsics only.
     unsafe {
         let dv = vdupq_n_f32(d);
@@ -74,46 +106,13 @@ fn f8_acc(acc: F8, d: f32, lo: int32x4_t, hi: int32x4_t) -> F8 {
 /// `scalar::reduce8`: `s_i = a_i + a_{i+4}`, then `(s0 + s2) + (s1 + s3)`.
 #[inline]
 #[allow(unused_unsafe)]
-fn f8_reduce(a: F8) -> f32 {
+pub(super) fn f8_reduce(a: F8) -> f32 {
     // SAFETY: register intrinsics only.
     unsafe {
         let s = vaddq_f32(a.0, a.1);
         let p = vadd_f32(vget_low_f32(s), vget_high_f32(s)); // [s0 + s2, s1 + s3]
         vget_lane_f32::<0>(p) + vget_lane_f32::<1>(p)
     }
-}
-
-#[inline]
-#[allow(unused_unsafe)]
-fn i4_zero() -> int32x4_t {
-    // SAFETY: register intrinsics only.
-    unsafe { vdupq_n_s32(0) }
-}
-
-/// `acc + x·s` per i32 lane.
-#[inline]
-#[allow(unused_unsafe)]
-fn i4_madd(acc: int32x4_t, x: int32x4_t, s: i32) -> int32x4_t {
-    // SAFETY: register intrinsics only.
-    unsafe { vaddq_s32(acc, vmulq_n_s32(x, s)) }
-}
-
-/// The 8 canonical integer lanes of 32 weight bytes times 32 activation bytes (the scalar
-/// twin's `lanes32`): returns lanes 0..4 and 4..8.
-#[inline]
-#[allow(unused_unsafe)]
-fn lanes32(w: &[i8], a: &[i8]) -> (int32x4_t, int32x4_t) {
-    assert!(w.len() >= 32 && a.len() >= 32);
-    // SAFETY: both slices hold at least 32 bytes (asserted); vld1q has no alignment needs.
-    let (w0, w1, a0, a1) = unsafe {
-        (
-            vld1q_s8(w.as_ptr()),
-            vld1q_s8(w.as_ptr().add(16)),
-            vld1q_s8(a.as_ptr()),
-            vld1q_s8(a.as_ptr().add(16)),
-        )
-    };
-    (dot4_lanes(w0, a0), dot4_lanes(w1, a1))
 }
 
 /// Lane k = Σ of the products of bytes `4k..4k+4` of `w` and `a`: products of bytes 0..8 and
@@ -127,103 +126,6 @@ pub(super) fn dot4_lanes(w: int8x16_t, a: int8x16_t) -> int32x4_t {
         let p1 = vpaddlq_s16(vmull_high_s8(w, a));
         vpaddq_s32(p0, p1)
     }
-}
-
-fn dot_q8_blocks(w: &[u8], bb: usize, a: &[BlockQ8], unpack: impl Fn(&[u8]) -> [i8; QK]) -> f32 {
-    assert_eq!(
-        w.len(),
-        a.len() * bb,
-        "dot: weight and activation lengths differ"
-    );
-    let mut acc = f8_zero();
-    for (b, ab) in w.chunks_exact(bb).zip(a) {
-        let d = f16::to_f32(u16::from_le_bytes([b[0], b[1]])) * ab.d;
-        let (lo, hi) = lanes32(&unpack(b), &ab.qs);
-        acc = f8_acc(acc, d, lo, hi);
-    }
-    f8_reduce(acc)
-}
-
-fn dot_q8_0(w: &[u8], a: &[BlockQ8]) -> f32 {
-    dot_q8_blocks(w, q8_0::BLOCK_BYTES, a, |b| {
-        std::array::from_fn(|j| b[2 + j] as i8)
-    })
-}
-
-fn dot_q4_0(w: &[u8], a: &[BlockQ8]) -> f32 {
-    dot_q8_blocks(w, q4_0::BLOCK_BYTES, a, |b| {
-        std::array::from_fn(|j| {
-            let byte = b[2 + j % 16];
-            (if j < 16 { byte & 0x0f } else { byte >> 4 }) as i8 - 8
-        })
-    })
-}
-
-fn dot_q5_0(w: &[u8], a: &[BlockQ8]) -> f32 {
-    dot_q8_blocks(w, q5_0::BLOCK_BYTES, a, q5_0::unpack)
-}
-
-fn dot_q4_k(w: &[u8], a: &[BlockQ8K]) -> f32 {
-    assert_eq!(
-        w.len(),
-        a.len() * q4_k::BLOCK_BYTES,
-        "dot_q4_k: lengths differ"
-    );
-    let (mut acc, mut accm) = (f8_zero(), [0f32; 4]);
-    for (b, ab) in w.chunks_exact(q4_k::BLOCK_BYTES).zip(a) {
-        let d = f16::to_f32(u16::from_le_bytes([b[0], b[1]])) * ab.d;
-        let dmin = f16::to_f32(u16::from_le_bytes([b[2], b[3]])) * ab.d;
-        let (sc, q) = (&b[4..16], &b[16..]);
-        let (mut slo, mut shi) = (i4_zero(), i4_zero());
-        let mut mins = [0i32; 8];
-        for c in 0..QK_K / 64 {
-            let (s1, m1) = scale_min_k4(2 * c, sc);
-            let (s2, m2) = scale_min_k4(2 * c + 1, sc);
-            mins[2 * c] = i32::from(m1);
-            mins[2 * c + 1] = i32::from(m2);
-            let qc = &q[32 * c..32 * c + 32];
-            let lo: [i8; 32] = std::array::from_fn(|i| (qc[i] & 0x0f) as i8);
-            let hi: [i8; 32] = std::array::from_fn(|i| (qc[i] >> 4) as i8);
-            let (l0, l1) = lanes32(&lo, &ab.qs[64 * c..]);
-            let (h0, h1) = lanes32(&hi, &ab.qs[64 * c + 32..]);
-            let (s1, s2) = (i32::from(s1), i32::from(s2));
-            slo = i4_madd(i4_madd(slo, l0, s1), h0, s2);
-            shi = i4_madd(i4_madd(shi, l1, s1), h1, s2);
-        }
-        let bs = |j: usize| i32::from(ab.bsums[2 * j]) + i32::from(ab.bsums[2 * j + 1]);
-        for (i, m) in accm.iter_mut().enumerate() {
-            let prod = mins[2 * i] * bs(2 * i) + mins[2 * i + 1] * bs(2 * i + 1);
-            *m += -dmin * prod as f32;
-        }
-        acc = f8_acc(acc, d, slo, shi);
-    }
-    f8_reduce(acc) + scalar::reduce4(accm)
-}
-
-fn dot_q6_k(w: &[u8], a: &[BlockQ8K]) -> f32 {
-    assert_eq!(
-        w.len(),
-        a.len() * q6_k::BLOCK_BYTES,
-        "dot_q6_k: lengths differ"
-    );
-    let mut acc = f8_zero();
-    for (b, ab) in w.chunks_exact(q6_k::BLOCK_BYTES).zip(a) {
-        let d = f16::to_f32(u16::from_le_bytes([b[208], b[209]])) * ab.d;
-        let q = q6_k::unpack(b);
-        let (mut slo, mut shi) = (i4_zero(), i4_zero());
-        for g in 0..QK_K / 32 {
-            // Lanes 0..4 take the first 16-value scale of the group, lanes 4..8 the second.
-            let (l0, l1) = lanes32(&q[32 * g..], &ab.qs[32 * g..]);
-            let (s0, s1) = (
-                i32::from(b[192 + 2 * g] as i8),
-                i32::from(b[193 + 2 * g] as i8),
-            );
-            slo = i4_madd(slo, l0, s0);
-            shi = i4_madd(shi, l1, s1);
-        }
-        acc = f8_acc(acc, d, slo, shi);
-    }
-    f8_reduce(acc)
 }
 
 /// `scalar::fdot`: 4 × 8 lanes over steps of 32, steps of 8 into the first, combined as

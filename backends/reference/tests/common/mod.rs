@@ -35,6 +35,15 @@ pub fn load(path: &Path, max_seq_len: usize) -> Box<dyn Model> {
         .unwrap_or_else(|e| panic!("load {}: {e}", path.display()))
 }
 
+/// Proptest cases: `PROPTEST_CASES` when set (CI trims the count under emulation), else
+/// `default`. (An explicit `cases` in a `ProptestConfig` would override the variable.)
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
 /// The 12-token prompt the oracle and budget tests use.
 pub fn prompt(vocab: u32) -> Vec<u32> {
     (0..12u32).map(|i| (i * 53 + 7) % vocab).collect()

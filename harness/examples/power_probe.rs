@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
+use edgebench::clock::mono_ns;
 use edgebench::collect::energy::{summarize, PhaseSpan};
 use edgebench::collect::power::{detect, PowerChoice};
 use edgebench::collect::sampler::{Sampler, SamplerConfig};
 use edgebench::collect::throttle::{thermal_metrics, ThrottleConfig};
 use edgebench::collect::{sysfs_root, thermal};
-use edgebench::events::mono_ns;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

@@ -2,25 +2,11 @@
 //! bandwidth ÷ bytes of weights read per token (the roofline). A result above it means the
 //! model was not really read (or the clock is wrong), so the report flags it.
 
-use serde::{Deserialize, Serialize};
+use crate::results::Bandwidth;
 use std::time::Instant;
 
 /// Buffer much larger than any last-level cache on the boards we target.
 const BUFFER_BYTES: usize = 256 << 20;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Bandwidth {
-    /// Best of several passes, one thread.
-    pub read_1t_bytes_per_s: f64,
-    /// Best of several passes, all logical cores reading disjoint slices.
-    pub read_all_bytes_per_s: f64,
-    pub threads_all: usize,
-    pub buffer_bytes: usize,
-    /// Size of the largest CPU cache (sysfs `cache/index*/size` of cpu0), if known. A model whose
-    /// per-token bytes fit in it can legitimately beat the DRAM roofline.
-    #[serde(default)]
-    pub last_level_cache_bytes: Option<u64>,
-}
 
 /// Largest cache of cpu0 from sysfs (`32768K` → bytes).
 pub fn last_level_cache_bytes() -> Option<u64> {
@@ -38,17 +24,6 @@ fn parse_cache_size(s: &str) -> Option<u64> {
         _ => (s, 1),
     };
     num.parse::<u64>().ok().map(|n| n * mult)
-}
-
-impl Bandwidth {
-    /// The bandwidth a point with `threads` compute threads can draw on.
-    pub fn for_threads(&self, threads: usize) -> f64 {
-        if threads <= 1 {
-            self.read_1t_bytes_per_s
-        } else {
-            self.read_all_bytes_per_s.max(self.read_1t_bytes_per_s)
-        }
-    }
 }
 
 /// Sum a slice with four independent accumulators (keeps several loads in flight).
@@ -100,11 +75,6 @@ pub fn measure() -> Bandwidth {
     }
 }
 
-/// The decode ceiling for a model that reads `weight_bytes` per token.
-pub fn decode_ceiling_tok_s(bandwidth_bytes_per_s: f64, weight_bytes: u64) -> Option<f64> {
-    (weight_bytes > 0).then(|| bandwidth_bytes_per_s / weight_bytes as f64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,11 +94,5 @@ mod tests {
         assert_eq!(parse_cache_size("1M"), Some(1 << 20));
         assert_eq!(parse_cache_size("512"), Some(512));
         assert_eq!(parse_cache_size("x"), None);
-    }
-
-    #[test]
-    fn ceiling_is_bandwidth_over_bytes() {
-        assert_eq!(decode_ceiling_tok_s(20e9, 1_000_000_000), Some(20.0));
-        assert_eq!(decode_ceiling_tok_s(20e9, 0), None);
     }
 }

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use crate::results::Environment;
 
+mod board;
+
 fn read_trim(path: impl AsRef<Path>) -> Option<String> {
     std::fs::read_to_string(path)
         .ok()
@@ -66,22 +68,7 @@ pub fn temperatures() -> BTreeMap<String, f64> {
 }
 
 fn uname() -> (Option<String>, Option<String>) {
-    // SAFETY: utsname is plain old data; uname fills it.
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer to a utsname.
-    if unsafe { libc::uname(&mut u) } != 0 {
-        return (None, None);
-    }
-    let s = |f: &[libc::c_char]| {
-        // SAFETY: uname NUL-terminates each field.
-        unsafe { std::ffi::CStr::from_ptr(f.as_ptr()) }
-            .to_string_lossy()
-            .into_owned()
-    };
-    (
-        Some(s(&u.sysname)),
-        Some(format!("{} {}", s(&u.release), s(&u.version))),
-    )
+    crate::sys::uname().map_or((None, None), |(os, kernel)| (Some(os), Some(kernel)))
 }
 
 pub fn collect() -> Environment {
@@ -116,6 +103,7 @@ pub fn collect() -> Environment {
         temperatures_c_start: temperatures(),
         temperatures_c_end: BTreeMap::new(),
         memory_bandwidth: None,
+        board: board::collect(),
     }
 }
 

@@ -6,18 +6,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::results::PointResult;
-
-/// Nanoseconds on CLOCK_MONOTONIC (system-wide, so comparable across processes).
-pub fn mono_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime only writes into the timespec we pass; CLOCK_MONOTONIC always exists on Linux.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
+use crate::results::{PointLabel, PointResult};
 
 /// Which kind of repetition a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,28 +90,6 @@ impl WorkerEvent {
             | WorkerEvent::Finished { t_ns, .. }
             | WorkerEvent::Error { t_ns, .. } => *t_ns,
         }
-    }
-}
-
-/// A short description of one matrix point, for progress displays.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PointLabel {
-    pub index: usize,
-    pub backend: String,
-    pub model: String,
-    pub quant: String,
-    pub threads: usize,
-    pub prompt_tokens: usize,
-    pub gen_tokens: usize,
-}
-
-impl std::fmt::Display for PointLabel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {} {} t{} p{} g{}",
-            self.backend, self.model, self.quant, self.threads, self.prompt_tokens, self.gen_tokens
-        )
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod bandwidth;
 pub mod cli;
+pub mod clock;
 pub mod collect;
 pub mod commands;
 pub mod environment;
@@ -17,8 +18,10 @@ pub mod results;
 pub mod rss;
 pub mod runner;
 pub mod scenario;
+pub mod spawn;
 pub mod stats;
 pub mod summarize;
+pub mod sys;
 pub mod tui;
 pub mod verify;
 pub mod worker;

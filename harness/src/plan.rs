@@ -6,14 +6,13 @@ use edgebench_backend::ModelFormat;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-use crate::events::PointLabel;
 use crate::registry;
-use crate::results::PointError;
-use crate::scenario::LoadedScenario;
+use crate::registry::BackendEntry;
+use crate::results::PointLabel;
+use crate::results::{ErrorKind, PointError};
+use crate::scenario::{LoadedScenario, ModelEntry, Repetitions, Scenario};
 
-/// Quantizations a synthesized model can be written in, per file format.
-pub const GGUF_QUANTS: &[&str] = &["f32", "f16", "q8_0", "q4_0", "q4_k_m"];
-pub const ONNX_QUANTS: &[&str] = &["f32", "int8", "int4"];
+pub use crate::scenario::{normalize_quant, GGUF_QUANTS, ONNX_QUANTS};
 
 /// Where a point's model comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,10 +60,7 @@ pub struct PlanPoint {
     pub prompt: PromptSpec,
     pub gen_tokens: usize,
     pub threads: usize,
-    pub warmup: usize,
-    pub repetitions: usize,
-    pub max_repetitions: usize,
-    pub min_duration_s: f64,
+    pub runs: Repetitions,
     pub cold_load: bool,
     pub timeout_s: f64,
     pub cooldown_s: f64,
@@ -95,184 +91,35 @@ fn quant_fits(quant: &str, format: ModelFormat) -> bool {
     }
 }
 
-fn normalize_quant(q: &str) -> String {
-    match q.to_ascii_lowercase().as_str() {
-        "fp32" => "f32".into(),
-        "fp16" => "f16".into(),
-        other => other.to_string(),
-    }
+/// One file a backend runs: where it comes from, its format and quantization, its name.
+struct Variant {
+    source: ModelSource,
+    format: ModelFormat,
+    quant: String,
+    model_name: String,
 }
 
 /// Expand the scenario. `only_backends` (from the command line) narrows the backend list.
+/// Names were validated when the scenario was parsed ([`crate::scenario`]).
 pub fn expand(ls: &LoadedScenario, only_backends: Option<&[String]>) -> Result<RunPlan, PlanError> {
     let s = &ls.scenario;
-    let file = ls
-        .path
-        .as_ref()
-        .map_or_else(|| "<built-in>".to_string(), |p| p.display().to_string());
     let err = |message: String| PlanError::Invalid {
-        file: file.clone(),
+        file: ls
+            .path
+            .as_ref()
+            .map_or_else(|| "<built-in>".to_string(), |p| p.display().to_string()),
         message,
     };
-
-    let mut backends: Vec<String> = Vec::new();
-    for b in s.backends.values() {
-        if b == "all" {
-            backends.extend(registry::all_compiled().into_iter().map(String::from));
-        } else {
-            registry::entry(&b).map_err(|e| err(format!("field `backends`: {e}")))?;
-            backends.push(b);
-        }
-    }
-    if let Some(only) = only_backends {
-        for b in only {
-            registry::entry(b).map_err(|e| err(format!("--backends: {e}")))?;
-        }
-        backends.retain(|b| only.contains(b));
-    }
-    backends.dedup();
-
+    let prompts = prompt_specs(s);
     let mut points = Vec::new();
     let mut warnings = Vec::new();
-    let threads = s.threads.values();
-    let gens = s.gen_tokens.values();
-    let prompts: Vec<PromptSpec> = match (&s.prompt, &s.prompt_tokens) {
-        (Some(ids), _) => vec![PromptSpec::Explicit(ids.clone())],
-        (None, Some(lens)) => lens
-            .values()
-            .into_iter()
-            .map(|n| PromptSpec::Random { n, seed: s.seed })
-            .collect(),
-        (None, None) => unreachable!("validated: prompt or prompt_tokens"),
-    };
-
-    for backend in &backends {
-        let entry = registry::entry(backend).map_err(|e| err(e.to_string()))?;
+    for backend in backend_list(s, only_backends).map_err(err)? {
+        let entry = registry::entry(&backend).map_err(|e| err(e.to_string()))?;
         let mut fitted = false;
-        for m in &s.models {
-            if let Some(only) = &m.backends {
-                for b in only {
-                    registry::entry(b).map_err(|e| err(format!("field `models.backends`: {e}")))?;
-                }
-                if !only.contains(backend) {
-                    continue;
-                }
-            }
-            let variants: Vec<(ModelSource, ModelFormat, String, String)> = match (
-                &m.synth, &m.path,
-            ) {
-                (Some(preset), _) => {
-                    let quants = m
-                        .quant
-                        .as_ref()
-                        .map_or_else(|| vec!["f32".to_string()], |q| q.values());
-                    let mut out = Vec::new();
-                    for q in quants.iter().map(|q| normalize_quant(q)) {
-                        if !GGUF_QUANTS.contains(&q.as_str()) && !ONNX_QUANTS.contains(&q.as_str())
-                        {
-                            return Err(err(format!(
-                                "field `quant`: unknown quantization `{q}`; GGUF: {}; ONNX: {}",
-                                GGUF_QUANTS.join(", "),
-                                ONNX_QUANTS.join(", ")
-                            )));
-                        }
-                        for &f in entry.formats {
-                            if quant_fits(&q, f) {
-                                let src = ModelSource::Synth {
-                                    preset: preset.clone(),
-                                    seed: m.seed.unwrap_or(s.seed),
-                                };
-                                out.push((src, f, q.clone(), preset.clone()));
-                            }
-                        }
-                    }
-                    out
-                }
-                (None, Some(path)) => {
-                    let text = path.to_string_lossy().to_string();
-                    let quant = m
-                        .quant
-                        .as_ref()
-                        .and_then(|q| q.values().first().cloned())
-                        .unwrap_or_else(|| "-".into());
-                    if text == "mock" || text.starts_with("mock:") {
-                        let ok = entry.formats.contains(&ModelFormat::Mock);
-                        ok.then(|| {
-                            (
-                                ModelSource::Mock { spec: text.clone() },
-                                ModelFormat::Mock,
-                                quant,
-                                text.clone(),
-                            )
-                        })
-                        .into_iter()
-                        .collect()
-                    } else {
-                        let full = if path.is_absolute() {
-                            path.clone()
-                        } else {
-                            ls.base_dir().join(path)
-                        };
-                        let format = ModelFormat::from_path(&full).ok_or_else(|| {
-                            err(format!(
-                                "model `{}`: cannot tell the format from the extension (expected .gguf or .onnx)",
-                                path.display()
-                            ))
-                        })?;
-                        let name = full
-                            .file_stem()
-                            .map_or_else(|| text.clone(), |s| s.to_string_lossy().to_string());
-                        entry
-                            .formats
-                            .contains(&format)
-                            .then_some((ModelSource::File { path: full }, format, quant, name))
-                            .into_iter()
-                            .collect()
-                    }
-                }
-                (None, None) => unreachable!("validated: synth or path"),
-            };
-            for (source, format, quant, model_name) in variants {
+        for m in s.models.iter().filter(|m| model_is_for(m, &backend)) {
+            for v in model_variants(ls, m, entry.formats).map_err(err)? {
                 fitted = true;
-                for &t in &threads {
-                    for prompt in &prompts {
-                        for &g in &gens {
-                            let index = points.len();
-                            let skip = entry.make.is_none().then(|| PointError {
-                                kind: "not_compiled".into(),
-                                message: registry::by_name(backend)
-                                    .err()
-                                    .map(|e| e.to_string())
-                                    .unwrap_or_default(),
-                            });
-                            points.push(PlanPoint {
-                                label: PointLabel {
-                                    index,
-                                    backend: backend.clone(),
-                                    model: model_name.clone(),
-                                    quant: quant.clone(),
-                                    threads: t,
-                                    prompt_tokens: prompt.len(),
-                                    gen_tokens: g,
-                                },
-                                source: source.clone(),
-                                format,
-                                quant: quant.clone(),
-                                prompt: prompt.clone(),
-                                gen_tokens: g,
-                                threads: t,
-                                warmup: s.warmup,
-                                repetitions: s.repetitions,
-                                max_repetitions: s.max_repetitions,
-                                min_duration_s: s.min_duration_s,
-                                cold_load: s.cold_load,
-                                timeout_s: s.timeout_s,
-                                cooldown_s: s.cooldown_s,
-                                skip,
-                            });
-                        }
-                    }
-                }
+                push_matrix(&mut points, s, &entry, &v, &prompts);
             }
         }
         if !fitted {
@@ -295,4 +142,173 @@ pub fn expand(ls: &LoadedScenario, only_backends: Option<&[String]>) -> Result<R
         points,
         warnings,
     })
+}
+
+/// The scenario's backends (`all` = every compiled one), narrowed by `--backends`.
+fn backend_list(s: &Scenario, only: Option<&[String]>) -> Result<Vec<String>, String> {
+    let mut backends: Vec<String> = Vec::new();
+    for b in s.backends.values() {
+        if b == "all" {
+            backends.extend(registry::all_compiled().into_iter().map(String::from));
+        } else {
+            backends.push(b);
+        }
+    }
+    if let Some(only) = only {
+        for b in only {
+            registry::entry(b).map_err(|e| format!("--backends: {e}"))?;
+        }
+        backends.retain(|b| only.contains(b));
+    }
+    backends.dedup();
+    Ok(backends)
+}
+
+/// Every prompt of the sweep.
+fn prompt_specs(s: &Scenario) -> Vec<PromptSpec> {
+    match (&s.prompt, &s.prompt_tokens) {
+        (Some(ids), _) => vec![PromptSpec::Explicit(ids.clone())],
+        (None, Some(lens)) => lens
+            .values()
+            .into_iter()
+            .map(|n| PromptSpec::Random { n, seed: s.seed })
+            .collect(),
+        (None, None) => unreachable!("validated: prompt or prompt_tokens"),
+    }
+}
+
+fn model_is_for(m: &ModelEntry, backend: &str) -> bool {
+    m.backends
+        .as_ref()
+        .is_none_or(|only| only.iter().any(|b| b == backend))
+}
+
+/// The files of one model entry that a backend reading `formats` can run.
+fn model_variants(
+    ls: &LoadedScenario,
+    m: &ModelEntry,
+    formats: &[ModelFormat],
+) -> Result<Vec<Variant>, String> {
+    match (&m.synth, &m.path) {
+        (Some(preset), _) => Ok(synth_variants(&ls.scenario, m, preset, formats)),
+        (None, Some(path)) => Ok(path_variant(ls, m, path, formats)?.into_iter().collect()),
+        (None, None) => unreachable!("validated: synth or path"),
+    }
+}
+
+/// One variant per (quantization, format) a synthesized model can be written in.
+fn synth_variants(
+    s: &Scenario,
+    m: &ModelEntry,
+    preset: &str,
+    formats: &[ModelFormat],
+) -> Vec<Variant> {
+    let quants = m
+        .quant
+        .as_ref()
+        .map_or_else(|| vec!["f32".to_string()], |q| q.values());
+    let source = ModelSource::Synth {
+        preset: preset.to_string(),
+        seed: m.seed.unwrap_or(s.seed),
+    };
+    let mut out = Vec::new();
+    for q in quants.iter().map(|q| normalize_quant(q)) {
+        for &format in formats.iter().filter(|&&f| quant_fits(&q, f)) {
+            out.push(Variant {
+                source: source.clone(),
+                format,
+                quant: q.clone(),
+                model_name: preset.to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// A user's file (or a mock spec), when the backend reads its format.
+fn path_variant(
+    ls: &LoadedScenario,
+    m: &ModelEntry,
+    path: &std::path::Path,
+    formats: &[ModelFormat],
+) -> Result<Option<Variant>, String> {
+    let text = path.to_string_lossy().to_string();
+    let quant = m
+        .quant
+        .as_ref()
+        .and_then(|q| q.values().first().cloned())
+        .unwrap_or_else(|| "-".into());
+    if text == "mock" || text.starts_with("mock:") {
+        return Ok(formats.contains(&ModelFormat::Mock).then(|| Variant {
+            source: ModelSource::Mock { spec: text.clone() },
+            format: ModelFormat::Mock,
+            quant,
+            model_name: text.clone(),
+        }));
+    }
+    let full = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        ls.base_dir().join(path)
+    };
+    let format = ModelFormat::from_path(&full).ok_or_else(|| {
+        format!(
+            "model `{}`: cannot tell the format from the extension (expected .gguf or .onnx)",
+            path.display()
+        )
+    })?;
+    let model_name = full
+        .file_stem()
+        .map_or_else(|| text.clone(), |s| s.to_string_lossy().to_string());
+    Ok(formats.contains(&format).then_some(Variant {
+        source: ModelSource::File { path: full },
+        format,
+        quant,
+        model_name,
+    }))
+}
+
+/// One point per threads × prompt × generation length of a variant.
+fn push_matrix(
+    points: &mut Vec<PlanPoint>,
+    s: &Scenario,
+    entry: &BackendEntry,
+    v: &Variant,
+    prompts: &[PromptSpec],
+) {
+    let skip = entry.make.is_none().then(|| PointError {
+        kind: ErrorKind::NotCompiled,
+        message: registry::by_name(entry.name)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default(),
+    });
+    for t in s.threads.values() {
+        for prompt in prompts {
+            for g in s.gen_tokens.values() {
+                points.push(PlanPoint {
+                    label: PointLabel {
+                        index: points.len(),
+                        backend: entry.name.to_string(),
+                        model: v.model_name.clone(),
+                        quant: v.quant.clone(),
+                        threads: t,
+                        prompt_tokens: prompt.len(),
+                        gen_tokens: g,
+                    },
+                    source: v.source.clone(),
+                    format: v.format,
+                    quant: v.quant.clone(),
+                    prompt: prompt.clone(),
+                    gen_tokens: g,
+                    threads: t,
+                    runs: s.runs(),
+                    cold_load: s.cold_load,
+                    timeout_s: s.timeout_s,
+                    cooldown_s: s.cooldown_s,
+                    skip: skip.clone(),
+                });
+            }
+        }
+    }
 }

@@ -17,6 +17,10 @@ pub const REPORT_JSON: &str = "report.json";
 pub const TOKENS_CSV: &str = "tokens.csv";
 pub const REPORT_MD: &str = "report.md";
 pub const POWER_CSV: &str = "power.csv";
+/// The run's header (a report without points), written before the first point.
+pub const HEADER_FILE: &str = "run.json";
+/// One finished point per line, appended as each finishes.
+pub const POINTS_FILE: &str = "points.jsonl";
 
 /// A report with everything but the points.
 pub fn new_report(plan: &RunPlan) -> Report {
@@ -71,9 +75,9 @@ pub fn load(path: &Path) -> Result<Report> {
         };
         return json::read(&file);
     }
-    let header = dir.join(crate::runner::HEADER_FILE);
+    let header = dir.join(HEADER_FILE);
     if header.exists() {
-        return json::read_partial(&header, &dir.join(crate::runner::POINTS_FILE));
+        return json::read_partial(&header, &dir.join(POINTS_FILE));
     }
-    bail!("{} holds no {REPORT_JSON} (nor {} from an interrupted run); pass a directory written by `edgebench run`", dir.display(), crate::runner::HEADER_FILE)
+    bail!("{} holds no {REPORT_JSON} (nor {} from an interrupted run); pass a directory written by `edgebench run`", dir.display(), HEADER_FILE)
 }

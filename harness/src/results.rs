@@ -1,12 +1,28 @@
-//! The result data model written to `report.json` (and re-read by `report`/`compare`).
+//! The result data model written to `report.json` (and re-read by `edgebench report`).
 //! A value that was not measured is `None` (serialized `null`) with a reason next to it,
 //! never `0`. Bump [`SCHEMA_VERSION`] on any incompatible change.
+//!
+//! This is the bottom layer of the harness: it imports nothing from the rest of the crate
+//! (`scripts/module-deps.py --check` enforces it in CI), so every module that produces or
+//! reads results can depend on it without cycles.
 
 use edgebench_backend::ModelInfo;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::events::PointLabel;
+mod agreement;
+mod bandwidth;
+mod board;
+mod error;
+mod label;
+pub mod power;
+
+pub use agreement::{f32_verdict, Agreement, AgreementReport, AgreementRow, Verdict};
+pub use bandwidth::{decode_ceiling_tok_s, Bandwidth};
+pub use board::BoardInfo;
+pub use error::{ErrorKind, PointError};
+pub use label::PointLabel;
+pub use power::{PowerMetrics, ThermalMetrics};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -21,7 +37,7 @@ pub struct Report {
     pub harness_overhead: Option<Overhead>,
     /// The cross-backend agreement gate, when the scenario asked for it (`verify = true`).
     #[serde(default)]
-    pub agreement: Option<crate::verify::AgreementReport>,
+    pub agreement: Option<AgreementReport>,
     #[serde(default)]
     pub power: Option<PowerSetup>,
     pub points: Vec<PointResult>,
@@ -63,7 +79,10 @@ pub struct Environment {
     pub temperatures_c_end: BTreeMap<String, f64>,
     /// Memory read bandwidth measured at the start of the run (the roofline's numerator).
     #[serde(default)]
-    pub memory_bandwidth: Option<crate::bandwidth::Bandwidth>,
+    pub memory_bandwidth: Option<Bandwidth>,
+    /// ARM board facts (model, CPU cores, features, emulation); `None` on other architectures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub board: Option<BoardInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,13 +102,6 @@ pub enum PointStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PointError {
-    /// `unavailable`, `invalid_model`, `crashed`, `timeout`, `killed`, ...
-    pub kind: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointResult {
     pub label: PointLabel,
     pub status: PointStatus,
@@ -106,10 +118,10 @@ pub struct PointResult {
     pub flags: Vec<String>,
     /// Energy per phase and per token, or why there is none.
     #[serde(default = "power_not_recorded")]
-    pub power: crate::collect::PowerMetrics,
+    pub power: PowerMetrics,
     /// Temperatures, CPU frequency and throttling while the point ran.
     #[serde(default)]
-    pub thermal: Option<crate::collect::ThermalMetrics>,
+    pub thermal: Option<ThermalMetrics>,
     /// Decode speed against the memory-bandwidth ceiling.
     #[serde(default)]
     pub roofline: Option<Roofline>,
@@ -129,8 +141,8 @@ pub struct Roofline {
     pub cache_resident: bool,
 }
 
-fn power_not_recorded() -> crate::collect::PowerMetrics {
-    crate::collect::PowerMetrics::unavailable("not recorded")
+fn power_not_recorded() -> PowerMetrics {
+    PowerMetrics::unavailable("not recorded")
 }
 
 /// How power was measured in this run.
@@ -240,7 +252,7 @@ impl PointResult {
             memory: MemoryMetrics::default(),
             wall_ns: 0,
             flags: Vec::new(),
-            power: crate::collect::PowerMetrics::unavailable("the point did not run"),
+            power: PowerMetrics::unavailable("the point did not run"),
             thermal: None,
             roofline: None,
         }

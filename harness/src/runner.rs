@@ -2,7 +2,6 @@
 //! spawn one `edgebench worker` process, supervise it, and append its result to
 //! `points.jsonl` at once, so an interrupted run keeps every finished point.
 
-mod child;
 mod failure;
 mod overhead;
 mod point;
@@ -11,35 +10,16 @@ mod sensors;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use crate::collect::power::PowerChoice;
-use crate::collect::sampler::Sample;
 use crate::events::{Control, HarnessEvent, LogLevel, Observer};
 use crate::models::Fingerprints;
 use crate::plan::RunPlan;
+use crate::report::{HEADER_FILE, POINTS_FILE};
 use crate::results::Report;
-use crate::worker::WorkerPoint;
+pub use crate::spawn::RunOptions;
 use sensors::Sensors;
-use std::sync::mpsc::Receiver;
-
-pub use child::{signal_name, supervise, Exit, Outcome, StoppedBy, Update};
-
-/// File names inside a result directory.
-pub const HEADER_FILE: &str = "run.json";
-pub const POINTS_FILE: &str = "points.jsonl";
-
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    pub out_dir: PathBuf,
-    pub model_dir: PathBuf,
-    /// The `edgebench` binary that runs `worker` (normally the current executable).
-    pub worker_exe: PathBuf,
-    /// Measure the harness's own per-token cost (mock backend) and the memory bandwidth first.
-    pub calibrate: bool,
-    pub rss_interval: Duration,
-}
 
 /// Several observers as one.
 pub struct Fanout<'a>(pub Vec<&'a mut dyn Observer>);
@@ -99,7 +79,7 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         for r in a
             .rows
             .iter()
-            .filter(|r| r.verdict == crate::verify::Verdict::Flagged)
+            .filter(|r| r.verdict == crate::results::Verdict::Flagged)
         {
             obs.on_event(&HarnessEvent::Log {
                 level: LogLevel::Warn,
@@ -134,7 +114,7 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         unavailable_reason: sensors.unavailable_reason().map(str::to_string),
         idle_power_w: sensors.idle_power_w,
     });
-    let run_t0_ns = crate::events::mono_ns();
+    let run_t0_ns = crate::clock::mono_ns();
     crate::report::json::write_header(&opts.out_dir.join(HEADER_FILE), &report)?;
     let points_path = opts.out_dir.join(POINTS_FILE);
     let mut points_file = std::fs::File::create(&points_path)
@@ -204,7 +184,7 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
 const ROOFLINE_SUSPECT_FRACTION: f64 = 1.1;
 
 /// Set the point's roofline from the run's bandwidth and the model's bytes read per token.
-fn apply_roofline(result: &mut crate::results::PointResult, bw: &crate::bandwidth::Bandwidth) {
+fn apply_roofline(result: &mut crate::results::PointResult, bw: &crate::results::Bandwidth) {
     let weight_bytes = result
         .model
         .as_ref()
@@ -215,7 +195,7 @@ fn apply_roofline(result: &mut crate::results::PointResult, bw: &crate::bandwidt
         return;
     };
     let bandwidth = bw.for_threads(result.label.threads);
-    let Some(ceiling) = crate::bandwidth::decode_ceiling_tok_s(bandwidth, bytes) else {
+    let Some(ceiling) = crate::results::decode_ceiling_tok_s(bandwidth, bytes) else {
         return;
     };
     let fraction = tok_s / ceiling;
@@ -237,50 +217,6 @@ fn apply_roofline(result: &mut crate::results::PointResult, bw: &crate::bandwidt
         fraction,
         cache_resident,
     });
-}
-
-/// Write the point file and supervise one worker, forwarding its events to `obs`.
-pub fn spawn_worker(
-    wp: &WorkerPoint,
-    opts: &RunOptions,
-    index: usize,
-    timeout: Duration,
-    live: Option<&Receiver<Sample>>,
-    obs: &mut dyn Observer,
-) -> Result<Outcome> {
-    let dir = opts.out_dir.join(".points");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let file = dir.join(format!("point-{index}.json"));
-    std::fs::write(&file, serde_json::to_vec_pretty(wp)?)
-        .with_context(|| format!("writing {}", file.display()))?;
-    let mut cmd = Command::new(&opts.worker_exe);
-    cmd.arg("worker").arg(&file);
-    let outcome = supervise(cmd, timeout, opts.rss_interval, |u| {
-        for s in live.into_iter().flat_map(|rx| rx.try_iter()) {
-            obs.on_event(&HarnessEvent::Sensors {
-                t_ns: s.t_ns,
-                power_w: s.power_w,
-                temperature_c: s.temp_c,
-                cpu_freq_mhz: s.cpu_freq_mhz,
-            });
-        }
-        match u {
-            Update::Started(pid) => obs.on_event(&HarnessEvent::PointStarted { index, pid }),
-            Update::Event(e) => obs.on_event(&HarnessEvent::Worker {
-                index,
-                event: e.clone(),
-            }),
-            Update::Rss { t_ns, rss_bytes } => obs.on_event(&HarnessEvent::Rss {
-                index,
-                t_ns,
-                rss_bytes,
-            }),
-        }
-        obs.control()
-    })
-    .with_context(|| format!("starting worker {}", opts.worker_exe.display()))?;
-    let _ = std::fs::remove_file(&file);
-    Ok(outcome)
 }
 
 /// Default result directory: `results/<utc>-<host>-<scenario>`.

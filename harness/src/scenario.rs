@@ -4,10 +4,23 @@
 
 mod validate;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub use validate::ScenarioError;
+
+/// Quantizations a synthesized model can be written in, per file format.
+pub const GGUF_QUANTS: &[&str] = &["f32", "f16", "q8_0", "q4_0", "q4_k_m"];
+pub const ONNX_QUANTS: &[&str] = &["f32", "int8", "int4"];
+
+/// `fp32` → `f32`, `fp16` → `f16`, lower case otherwise.
+pub fn normalize_quant(q: &str) -> String {
+    match q.to_ascii_lowercase().as_str() {
+        "fp32" => "f32".into(),
+        "fp16" => "f16".into(),
+        other => other.to_string(),
+    }
+}
 
 /// The built-in default scenario (also shipped as `scenarios/quick.toml`), used when that file
 /// is not found so `edgebench run` works from any directory.
@@ -26,6 +39,32 @@ impl<T: Clone> OneOrMany<T> {
         match self {
             OneOrMany::One(v) => vec![v.clone()],
             OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// How many runs one point makes. The scenario declares it (as flat fields, for the TOML
+/// file), the plan and the worker carry it as this one struct.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Repetitions {
+    /// Unmeasured runs before the measured ones.
+    pub warmup: usize,
+    /// Measured runs (at least).
+    pub repetitions: usize,
+    /// Upper bound on measured runs when `min_duration_s` asks for more.
+    pub max_repetitions: usize,
+    /// Keep adding measured runs until this much time was spent measuring (seconds).
+    pub min_duration_s: f64,
+}
+
+impl Repetitions {
+    /// `n` measured runs, nothing else (calibrations).
+    pub fn exactly(warmup: usize, n: usize) -> Self {
+        Repetitions {
+            warmup,
+            repetitions: n,
+            max_repetitions: n,
+            min_duration_s: 0.0,
         }
     }
 }
@@ -123,6 +162,18 @@ fn default_seed() -> u64 {
 }
 fn default_timeout_s() -> f64 {
     600.0
+}
+
+impl Scenario {
+    /// The repetition settings every point of this scenario uses.
+    pub fn runs(&self) -> Repetitions {
+        Repetitions {
+            warmup: self.warmup,
+            repetitions: self.repetitions,
+            max_repetitions: self.max_repetitions,
+            min_duration_s: self.min_duration_s,
+        }
+    }
 }
 
 /// A parsed scenario with where it came from.

@@ -120,7 +120,7 @@ pub fn summarize(
     base.wall_ns = c.wall_ns;
     match failure {
         Some(err) => {
-            base.status = if err.kind == "skipped" {
+            base.status = if err.kind.is_skip() {
                 PointStatus::Skipped
             } else {
                 PointStatus::Failed

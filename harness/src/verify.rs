@@ -5,76 +5,22 @@
 //! every position. f32 variants must give identical greedy tokens and max |Δlogit| within
 //! tolerance, or they are flagged; quantized variants report top-1 agreement and mean KL.
 
-pub mod metrics;
-
 use anyhow::{Context, Result};
+use edgebench_backend::agreement::compare;
 use edgebench_backend::ModelFormat;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 use crate::events::{HarnessEvent, LogLevel, Observer, WorkerEvent};
 use crate::models::materialize;
 use crate::plan::{ModelSource, PlanPoint, RunPlan};
-use crate::runner::{spawn_worker, RunOptions};
+use crate::results::{f32_verdict, AgreementReport, AgreementRow, Verdict};
+use crate::spawn::{spawn_worker, RunOptions};
 use crate::worker::{VerifyRequest, WorkerPoint};
-
-pub use metrics::Agreement;
 
 /// Defaults: 32 decode steps, |Δlogit| ≤ 1e-3 for f32.
 pub const DEFAULT_STEPS: usize = 32;
 pub const DEFAULT_F32_TOLERANCE: f64 = 1e-3;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AgreementReport {
-    pub steps: usize,
-    pub f32_tolerance: f64,
-    pub rows: Vec<AgreementRow>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// The baseline itself.
-    Baseline,
-    /// f32 variant: identical greedy tokens and logits within tolerance.
-    Pass,
-    /// f32 variant outside tolerance, or a run that failed: excluded from "fastest" claims.
-    Flagged,
-    /// Quantized variant: metrics reported, no pass/fail.
-    Measured,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AgreementRow {
-    pub backend: String,
-    pub model: String,
-    pub quant: String,
-    pub baseline: String,
-    pub verdict: Verdict,
-    pub agreement: Option<Agreement>,
-    pub note: Option<String>,
-}
-
-impl AgreementReport {
-    /// Whether (backend, model, quant) was flagged, with the reason.
-    pub fn flag_for(&self, backend: &str, model: &str, quant: &str) -> Option<String> {
-        self.rows
-            .iter()
-            .find(|r| {
-                r.backend == backend
-                    && r.model == model
-                    && r.quant == quant
-                    && r.verdict == Verdict::Flagged
-            })
-            .map(|r| {
-                r.note
-                    .clone()
-                    .unwrap_or_else(|| "disagrees with the reference engine".into())
-            })
-    }
-}
 
 /// One distinct (backend, model file) of the plan, at the first sweep values.
 fn variants(plan: &RunPlan) -> Vec<&PlanPoint> {
@@ -136,10 +82,7 @@ fn run_one(
         },
         prompt: point.prompt.clone(),
         gen_tokens: 0,
-        warmup: 0,
-        repetitions: 0,
-        max_repetitions: 0,
-        min_duration_s: 0.0,
+        runs: crate::scenario::Repetitions::exactly(0, 0),
         cold_load: false,
         verify: Some(VerifyRequest {
             steps,
@@ -270,7 +213,7 @@ pub fn run(
         let forced: Vec<u32> = base.tokens[..steps.min(base.tokens.len())].to_vec();
         for p in points {
             if p.label.backend == "reference" && p.format == base_format && p.quant == base_quant {
-                let a = metrics::compare(&base.logits, &base.logits, base.vocab);
+                let a = compare(&base.logits, &base.logits, base.vocab);
                 rows.push(row(p, Verdict::Baseline, a, None));
                 continue;
             }
@@ -297,7 +240,7 @@ pub fn run(
                     None,
                     Some(format!("run failed: {e:#}")),
                 )),
-                Ok(r) => match metrics::compare(&base.logits, &r.logits, base.vocab) {
+                Ok(r) => match compare(&base.logits, &r.logits, base.vocab) {
                     None => rows.push(row(
                         p,
                         Verdict::Flagged,
@@ -311,20 +254,8 @@ pub fn run(
                         )),
                     )),
                     Some(a) if is_f32 => {
-                        let ok =
-                            a.greedy_prefix == a.positions && a.max_abs_logit_diff <= f32_tolerance;
-                        let note = (!ok).then(|| {
-                            format!(
-                                "f32 disagrees with the reference engine: greedy tokens identical for {} of {} positions, max |Δlogit| {:.3e} (tolerance {f32_tolerance:.0e})",
-                                a.greedy_prefix, a.positions, a.max_abs_logit_diff
-                            )
-                        });
-                        rows.push(row(
-                            p,
-                            if ok { Verdict::Pass } else { Verdict::Flagged },
-                            Some(a),
-                            note,
-                        ));
+                        let (verdict, note) = f32_verdict(Some(&a), f32_tolerance);
+                        rows.push(row(p, verdict, Some(a), note));
                     }
                     Some(a) => rows.push(row(p, Verdict::Measured, Some(a), None)),
                 },
@@ -336,51 +267,4 @@ pub fn run(
         f32_tolerance,
         rows,
     }
-}
-
-/// Render the agreement table (markdown).
-pub fn render_markdown(r: &AgreementReport) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "| backend | model | quant | vs | greedy tokens identical | top-1 agreement | max abs Δlogit | mean KL (nats) | verdict |"
-    );
-    let _ = writeln!(s, "|---|---|---|---|---:|---:|---:|---:|---|");
-    for row in &r.rows {
-        let (greedy, top1, dmax, kl) = row.agreement.as_ref().map_or_else(
-            || ("n/a".into(), "n/a".into(), "n/a".into(), "n/a".into()),
-            |a| {
-                (
-                    format!("{}/{}", a.greedy_prefix, a.positions),
-                    format!("{:.1}%", a.top1_rate * 100.0),
-                    format!("{:.2e}", a.max_abs_logit_diff),
-                    format!("{:.2e}", a.mean_kl),
-                )
-            },
-        );
-        let verdict = match row.verdict {
-            Verdict::Baseline => "baseline".to_string(),
-            Verdict::Pass => "pass".to_string(),
-            Verdict::Measured => "measured".to_string(),
-            Verdict::Flagged => "**FLAGGED**".to_string(),
-        };
-        let note = row
-            .note
-            .as_deref()
-            .map_or_else(String::new, |n| format!(": {n}"));
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {greedy} | {top1} | {dmax} | {kl} | {verdict}{note} |",
-            row.backend, row.model, row.quant, row.baseline
-        );
-    }
-    s
-}
-
-/// Write the agreement report next to the others.
-pub fn write(dir: &Path, r: &AgreementReport) -> Result<()> {
-    let path = dir.join("agreement.json");
-    std::fs::write(&path, serde_json::to_string_pretty(r)?)
-        .with_context(|| format!("writing {}", path.display()))
 }

@@ -13,8 +13,10 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::events::{mono_ns, RunKind, WorkerEvent};
+use crate::clock::mono_ns;
+use crate::events::{RunKind, WorkerEvent};
 use crate::plan::PromptSpec;
+use crate::scenario::Repetitions;
 
 pub use prompt::prompt_ids;
 
@@ -26,10 +28,7 @@ pub struct WorkerPoint {
     pub load: LoadOptions,
     pub prompt: PromptSpec,
     pub gen_tokens: usize,
-    pub warmup: usize,
-    pub repetitions: usize,
-    pub max_repetitions: usize,
-    pub min_duration_s: f64,
+    pub runs: Repetitions,
     pub cold_load: bool,
     /// Agreement check instead of timing (see [`crate::verify`]).
     #[serde(default)]
@@ -65,17 +64,7 @@ pub fn own_peak_rss_bytes() -> Option<u64> {
 /// The event stream: the original stdout. File descriptor 1 is pointed at stderr afterwards, so
 /// a runtime that prints to stdout (C++ libraries do) cannot corrupt the JSON-lines protocol.
 fn event_stream() -> std::fs::File {
-    use std::os::unix::io::FromRawFd;
-    // SAFETY: dup/dup2 on the process's own standard descriptors; the duplicate is owned by the
-    // returned File and nothing else closes it.
-    unsafe {
-        let fd = libc::dup(1);
-        if fd < 0 {
-            return std::fs::File::from_raw_fd(libc::dup(2));
-        }
-        libc::dup2(2, 1);
-        std::fs::File::from_raw_fd(fd)
-    }
+    crate::sys::take_stdout()
 }
 
 /// Entry point of `edgebench worker`. Returns the process exit code.
@@ -205,7 +194,7 @@ fn run(p: &WorkerPoint, out: &mut impl Write) -> Result<(), WorkerFailure> {
         )?;
         return Ok(());
     }
-    for run in 0..p.warmup {
+    for run in 0..p.runs.warmup {
         one_run(
             model.as_ref(),
             &prompt,
@@ -216,9 +205,9 @@ fn run(p: &WorkerPoint, out: &mut impl Write) -> Result<(), WorkerFailure> {
         )?;
     }
     let started = Instant::now();
-    let min = Duration::from_secs_f64(p.min_duration_s);
+    let min = Duration::from_secs_f64(p.runs.min_duration_s);
     let mut run = 0;
-    while run < p.repetitions || (started.elapsed() < min && run < p.max_repetitions) {
+    while run < p.runs.repetitions || (started.elapsed() < min && run < p.runs.max_repetitions) {
         one_run(
             model.as_ref(),
             &prompt,

@@ -1,6 +1,5 @@
 //! Snapshot tests of the report exporters on a fixed report (insta).
 
-use edgebench::events::PointLabel;
 use edgebench::results::*;
 use std::collections::BTreeMap;
 
@@ -16,8 +15,8 @@ fn label(index: usize, backend: &str, quant: &str) -> PointLabel {
     }
 }
 
-fn agreement() -> edgebench::verify::AgreementReport {
-    use edgebench::verify::{Agreement, AgreementReport, AgreementRow, Verdict};
+fn agreement() -> edgebench::results::AgreementReport {
+    use edgebench::results::{Agreement, AgreementReport, AgreementRow, Verdict};
     let row = |quant: &str, verdict, a: Option<Agreement>, note: Option<&str>| AgreementRow {
         backend: "reference".into(),
         model: "stories15m".into(),
@@ -107,7 +106,7 @@ fn fixed_report() -> Report {
         },
         wall_ns: 1_000_000_000,
         flags: vec![],
-        power: edgebench::collect::PowerMetrics::unavailable("no power sensor found (test)"),
+        power: edgebench::results::PowerMetrics::unavailable("no power sensor found (test)"),
         thermal: None,
         roofline: Some(Roofline {
             bandwidth_bytes_per_s: 20e9,
@@ -121,7 +120,7 @@ fn fixed_report() -> Report {
         label(1, "reference", "q4_0"),
         PointStatus::Failed,
         PointError {
-            kind: "invalid_model".into(),
+            kind: ErrorKind::InvalidModel,
             message: "model file x.gguf: truncated".into(),
         },
     );
@@ -129,7 +128,7 @@ fn fixed_report() -> Report {
         label(2, "ort", "int8"),
         PointStatus::Skipped,
         PointError {
-            kind: "not_compiled".into(),
+            kind: ErrorKind::NotCompiled,
             message: "backend `ort` is not compiled into this build; rebuild with `--features ort`"
                 .into(),
         },

@@ -7,7 +7,7 @@ use edgebench::collect::sampler::{Sample, SampleSeries};
 use edgebench::collect::throttle::{
     detect_throttling, parse_get_throttled, vcgencmd_reasons, ThrottleConfig,
 };
-use edgebench::collect::PowerMetrics;
+use edgebench::results::PowerMetrics;
 
 const S: u64 = 1_000_000_000;
 

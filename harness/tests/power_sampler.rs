@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use edgebench::clock::mono_ns;
 use edgebench::collect::energy::{self, PhaseSpan};
 use edgebench::collect::power::ina219_fake::FakeIna219;
 use edgebench::collect::power::ina219_i2c::Ina219;
 use edgebench::collect::power::{PowerError, PowerSource, Reading, Unavailable};
 use edgebench::collect::sampler::{Sample, SampleSeries, Sampler, SamplerConfig};
 use edgebench::collect::throttle::{thermal_metrics, ThrottleConfig};
-use edgebench::events::mono_ns;
 
 fn within_1pct(got: f64, want: f64) {
     assert!(

@@ -78,24 +78,27 @@ fn bad_values_name_the_field_and_line() {
 }
 
 #[test]
-fn unknown_backend_and_quant_are_plan_errors() {
-    let s = scenario::parse(
+fn unknown_backend_and_quant_are_scenario_errors_with_their_line() {
+    let e = scenario::parse(
         &MINIMAL.replace("[\"reference\"]", "[\"refrence\"]"),
         Some(Path::new("b.toml")),
     )
-    .unwrap();
-    let e = plan::expand(&s, None).unwrap_err().to_string();
+    .unwrap_err()
+    .to_string();
     assert!(
-        e.contains("b.toml") && e.contains("did you mean `reference`?"),
+        e.contains("b.toml line") && e.contains("did you mean `reference`?"),
         "{e}"
     );
-    let s = scenario::parse(
+    let e = scenario::parse(
         &MINIMAL.replace("synth = \"tiny\"", "synth = \"tiny\"\nquant = \"q3\""),
         None,
     )
-    .unwrap();
-    let e = plan::expand(&s, None).unwrap_err().to_string();
-    assert!(e.contains("unknown quantization `q3`"), "{e}");
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("unknown quantization `q3`") && e.contains("line"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //! session turns token ids into logits. Backends only compute; the harness owns every clock,
 //! the sampling (greedy) and the process each measurement runs in.
 
+pub mod agreement;
 pub mod conformance;
 mod error;
 pub mod mock;
+#[cfg(feature = "testing")]
 pub mod pycheck;
 mod spec;
 

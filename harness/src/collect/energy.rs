@@ -10,8 +10,8 @@ pub use curve::{wrapping_delta, EnergyCurve};
 
 use std::collections::BTreeMap;
 
-use crate::collect::metrics::{PhaseEnergy, PowerMeasured, PowerMetrics, PowerPoint};
 use crate::collect::sampler::SampleSeries;
+use crate::results::power::{PhaseEnergy, PowerMeasured, PowerMetrics, PowerPoint};
 
 pub const IDLE: &str = "idle";
 pub const LOAD: &str = "load";

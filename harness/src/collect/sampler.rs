@@ -12,13 +12,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::mono_ns;
 use crate::collect::cpufreq::{self, FreqReader};
 use crate::collect::energy::wrapping_delta;
 use crate::collect::power::{PowerError, PowerSource, Reading, Unavailable};
 use crate::collect::sysfs_root;
 use crate::collect::thermal::{cpu_zone, read_temp_c};
 use crate::collect::throttle::{find_vcgencmd, read_vcgencmd};
-use crate::events::mono_ns;
 
 /// One instant; `None` fields were not read at this tick or not available.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -151,16 +151,7 @@ impl Sampler {
     }
 }
 
-/// CPU time of the calling thread, ns.
-pub fn thread_cpu_ns() -> Option<u64> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime only writes into the timespec we pass.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
-}
+pub use crate::sys::thread_cpu_ns;
 
 fn run(
     source: Result<Box<dyn PowerSource>, Unavailable>,

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::collect::metrics::ThermalMetrics;
 use crate::collect::sampler::{Sample, SampleSeries};
+use crate::results::ThermalMetrics;
 
 /// When a series counts as throttled.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -121,10 +121,10 @@ pub fn verify(
     };
     let mut progress = crate::progress::Progress::new(true);
     let report = crate::verify::run(&plan, &opts, steps, f32_tolerance, &mut progress);
-    print!("{}", crate::verify::render_markdown(&report));
+    print!("{}", crate::report::markdown::render_agreement(&report));
     let flagged = report
         .rows
         .iter()
-        .any(|r| r.verdict == crate::verify::Verdict::Flagged);
+        .any(|r| r.verdict == crate::results::Verdict::Flagged);
     Ok(if flagged { 1 } else { 0 })
 }

@@ -1,6 +1,10 @@
 //! `report.md`: the summary table first (backend × model × quantization with tokens/s, TTFT,
 //! p99, peak RAM), then failed points with their reasons, then the environment.
 
+mod agreement;
+
+pub use agreement::render as render_agreement;
+
 use std::fmt::Write;
 
 use crate::results::{PointResult, PointStatus, Report};
@@ -58,11 +62,15 @@ fn row(p: &PointResult) -> String {
         PointStatus::Ok => "ok".into(),
         PointStatus::Failed => format!(
             "FAILED ({})",
-            p.error.as_ref().map_or("", |e| e.kind.as_str())
+            p.error
+                .as_ref()
+                .map_or_else(String::new, |e| e.kind.as_str())
         ),
         PointStatus::Skipped => format!(
             "skipped ({})",
-            p.error.as_ref().map_or("", |e| e.kind.as_str())
+            p.error
+                .as_ref()
+                .map_or_else(String::new, |e| e.kind.as_str())
         ),
     };
     format!(
@@ -110,6 +118,12 @@ pub fn render(r: &Report) -> String {
             .as_deref()
             .map_or_else(String::new, |c| format!(" ({c})")),
     );
+    if let Some(b) = &e.board {
+        let _ = writeln!(s, "{}\n", b.summary());
+        if let Some(note) = &b.emulation_note {
+            let _ = writeln!(s, "> {note}\n");
+        }
+    }
     let budget = r
         .scenario
         .latency_budget_ms_per_token
@@ -138,10 +152,10 @@ pub fn render(r: &Report) -> String {
     if let Some(a) = &r.agreement {
         let _ = writeln!(
             s,
-            "\n## Agreement (prompt + {} greedy steps; f32 must match tokens and |Δlogit| ≤ {:.0e})\n",
-            a.steps, a.f32_tolerance
+            "\n## Agreement (baseline computed on {}: prompt + {} greedy steps; f32 must match tokens and |Δlogit| ≤ {:.0e})\n",
+            e.arch, a.steps, a.f32_tolerance
         );
-        s.push_str(&crate::verify::render_markdown(a));
+        s.push_str(&agreement::render(a));
     }
     let problems: Vec<&PointResult> = r.points.iter().filter(|p| p.error.is_some()).collect();
     if !problems.is_empty() {

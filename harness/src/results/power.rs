@@ -1,4 +1,4 @@
-//! The serde types the report embeds: [`PowerMetrics`] (energy per phase and per token, or the
+//! Power and thermal data of one point, as the report embeds it: [`PowerMetrics`] (energy per phase and per token, or the
 //! reason there is none) and [`ThermalMetrics`] (temperatures, frequencies, throttling). When
 //! power is unavailable the JSON is `{"available": false, "reason": "..."}`, never zeros.
 

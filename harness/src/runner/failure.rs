@@ -1,8 +1,8 @@
 //! Classify how a worker ended into a point error (or none, when it finished cleanly).
 
-use super::child::{signal_name, Exit, Outcome, StoppedBy};
 use crate::events::WorkerEvent;
-use crate::results::PointError;
+use crate::results::{ErrorKind, PointError};
+use crate::spawn::{signal_name, Exit, Outcome, StoppedBy};
 
 fn last_lines(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -11,18 +11,13 @@ fn last_lines(s: &str, n: usize) -> String {
 
 /// `None` when the worker reported `Finished` and exited 0.
 pub fn classify(o: &Outcome, timeout_s: f64) -> Option<PointError> {
-    let err = |kind: &str, message: String| {
-        Some(PointError {
-            kind: kind.into(),
-            message,
-        })
-    };
+    let err = |kind: ErrorKind, message: String| Some(PointError::new(kind, message));
     match o.stopped_by {
         Some(StoppedBy::Timeout) => {
-            return err("timeout", format!("the worker ran longer than timeout_s = {timeout_s} s and was killed; raise `timeout_s` in the scenario or lower gen_tokens/repetitions"))
+            return err(ErrorKind::Timeout, format!("the worker ran longer than timeout_s = {timeout_s} s and was killed; raise `timeout_s` in the scenario or lower gen_tokens/repetitions"))
         }
-        Some(StoppedBy::Skip) => return err("skipped", "skipped by the user while running".into()),
-        Some(StoppedBy::Abort) => return err("skipped", "run aborted by the user while this point ran".into()),
+        Some(StoppedBy::Skip) => return err(ErrorKind::Skipped, "skipped by the user while running".into()),
+        Some(StoppedBy::Abort) => return err(ErrorKind::Skipped, "run aborted by the user while this point ran".into()),
         None => {}
     }
     if let Some(WorkerEvent::Error { kind, message, .. }) = o
@@ -31,7 +26,7 @@ pub fn classify(o: &Outcome, timeout_s: f64) -> Option<PointError> {
         .rev()
         .find(|e| matches!(e, WorkerEvent::Error { .. }))
     {
-        return err(kind, message.clone());
+        return err(ErrorKind::parse(kind), message.clone());
     }
     let finished = o
         .events
@@ -46,22 +41,22 @@ pub fn classify(o: &Outcome, timeout_s: f64) -> Option<PointError> {
     match o.exit {
         Exit::Code(0) if finished => None,
         Exit::Code(0) => err(
-            "crashed",
+            ErrorKind::Crashed,
             format!("the worker exited without finishing its runs{detail}"),
         ),
         Exit::Code(c) => err(
-            "crashed",
+            ErrorKind::Crashed,
             format!("the worker exited with code {c}{detail}"),
         ),
-        Exit::Signal(s) if s == libc::SIGKILL => err(
-            "killed",
+        Exit::Signal(s) if s == crate::sys::SIGKILL => err(
+            ErrorKind::Killed,
             format!(
                 "the worker was killed by {} (out of memory, or killed externally){detail}",
                 signal_name(s)
             ),
         ),
         Exit::Signal(s) => err(
-            "crashed",
+            ErrorKind::Crashed,
             format!("the worker crashed: killed by {}{detail}", signal_name(s)),
         ),
     }

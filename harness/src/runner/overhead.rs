@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use super::{spawn_worker, RunOptions};
 use crate::events::{Observer, WorkerEvent};
 use crate::plan::PromptSpec;
 use crate::results::Overhead;
+use crate::spawn::{spawn_worker, RunOptions};
 use crate::worker::WorkerPoint;
 
 struct Silent;
@@ -25,10 +25,7 @@ pub fn measure(opts: &RunOptions) -> Option<Overhead> {
         load: edgebench_backend::LoadOptions::default(),
         prompt: PromptSpec::Random { n: 8, seed: 1 },
         gen_tokens: 257,
-        warmup: 1,
-        repetitions: 1,
-        max_repetitions: 1,
-        min_duration_s: 0.0,
+        runs: crate::scenario::Repetitions::exactly(1, 1),
         cold_load: false,
         verify: None,
     };

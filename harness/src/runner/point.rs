@@ -3,27 +3,25 @@
 
 use std::time::Duration;
 
+use super::failure;
 use super::sensors::Sensors;
-use super::{failure, spawn_worker, RunOptions, StoppedBy};
 use crate::events::Observer;
 use crate::models::{materialize, Fingerprints};
 use crate::plan::PlanPoint;
-use crate::results::{ModelFile, PointError, PointResult, PointStatus};
+use crate::results::{ErrorKind, ModelFile, PointError, PointResult, PointStatus};
+use crate::spawn::{spawn_worker, RunOptions, StoppedBy};
 use crate::summarize::{summarize, Collected};
 use crate::worker::WorkerPoint;
 
-fn failed(point: &PlanPoint, kind: &str, message: String) -> PointResult {
+fn failed(point: &PlanPoint, kind: ErrorKind, message: String) -> PointResult {
     PointResult::without_measurements(
         point.label.clone(),
-        if kind == "not_compiled" || kind == "skipped" {
+        if kind.is_skip() {
             PointStatus::Skipped
         } else {
             PointStatus::Failed
         },
-        PointError {
-            kind: kind.into(),
-            message,
-        },
+        PointError::new(kind, message),
     )
 }
 
@@ -37,11 +35,11 @@ pub fn run_point(
     stop: &mut bool,
 ) -> PointResult {
     if let Some(skip) = &point.skip {
-        return failed(point, &skip.kind, skip.message.clone());
+        return failed(point, skip.kind.clone(), skip.message.clone());
     }
     let path = match materialize(&point.source, point.format, &point.quant, &opts.model_dir) {
         Ok(p) => p,
-        Err(e) => return failed(point, "model", format!("{e:#}")),
+        Err(e) => return failed(point, ErrorKind::Model, format!("{e:#}")),
     };
     let mut model = ModelFile {
         path: path.display().to_string(),
@@ -63,7 +61,7 @@ pub fn run_point(
                 model.sha256 = Some(sha);
                 model.file_bytes = Some(len);
             }
-            Err(e) => return failed(point, "model", format!("{e:#}")),
+            Err(e) => return failed(point, ErrorKind::Model, format!("{e:#}")),
         }
     }
     let wp = WorkerPoint {
@@ -79,10 +77,7 @@ pub fn run_point(
         },
         prompt: point.prompt.clone(),
         gen_tokens: point.gen_tokens,
-        warmup: point.warmup,
-        repetitions: point.repetitions,
-        max_repetitions: point.max_repetitions,
-        min_duration_s: point.min_duration_s,
+        runs: point.runs,
         cold_load: point.cold_load,
         verify: None,
     };
@@ -103,7 +98,7 @@ pub fn run_point(
     );
     let outcome = match outcome {
         Ok(o) => o,
-        Err(e) => return failed(point, "spawn", format!("{e:#}")),
+        Err(e) => return failed(point, ErrorKind::Spawn, format!("{e:#}")),
     };
     if outcome.stopped_by == Some(StoppedBy::Abort) {
         *stop = true;
@@ -111,7 +106,7 @@ pub fn run_point(
     let failure = failure::classify(&outcome, point.timeout_s);
     let base = PointResult {
         model: Some(model),
-        ..failed(point, "pending", String::new())
+        ..failed(point, ErrorKind::Pending, String::new())
     };
     let collected = Collected {
         events: outcome.events,

@@ -5,13 +5,14 @@
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
+use crate::clock::mono_ns;
 use crate::collect::energy::{self, PhaseSpan};
 use crate::collect::phases::PhaseTracker;
 use crate::collect::power::{self, PowerChoice, PowerSource, Unavailable};
 use crate::collect::sampler::{Sample, Sampler, SamplerConfig};
 use crate::collect::throttle::{thermal_metrics, ThrottleConfig};
-use crate::collect::{PowerMetrics, ThermalMetrics};
-use crate::events::{mono_ns, WorkerEvent};
+use crate::events::WorkerEvent;
+use crate::results::{PowerMetrics, ThermalMetrics};
 
 /// How long the idle baseline is measured before the first point (only with a power source).
 pub const IDLE_BASELINE: Duration = Duration::from_secs(2);

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Scenario;
+use super::{normalize_quant, Scenario, GGUF_QUANTS, ONNX_QUANTS};
 
 /// Fields a scenario may hold (for "did you mean" suggestions).
 const SCENARIO_FIELDS: &[&str] = &[
@@ -132,12 +132,41 @@ pub fn check(s: &Scenario, source: &str, path: Option<&Path>) -> Result<(), Scen
         if m.quant.as_ref().is_some_and(|q| q.values().is_empty()) {
             return bad("quant", "must not be an empty list".into());
         }
+        if m.synth.is_some() {
+            let known = |q: &str| GGUF_QUANTS.contains(&q) || ONNX_QUANTS.contains(&q);
+            if let Some(q) = m
+                .quant
+                .iter()
+                .flat_map(|q| q.values())
+                .map(|q| normalize_quant(&q))
+                .find(|q| !known(q))
+            {
+                return bad(
+                    "quant",
+                    format!(
+                        "unknown quantization `{q}`; GGUF: {}; ONNX: {}",
+                        GGUF_QUANTS.join(", "),
+                        ONNX_QUANTS.join(", ")
+                    ),
+                );
+            }
+        }
+        for b in m.backends.iter().flatten() {
+            if let Err(e) = crate::registry::entry(b) {
+                return bad("backends", e.to_string());
+            }
+        }
     }
     if s.backends.values().is_empty() {
         return bad(
             "backends",
             "list at least one backend (e.g. [\"reference\"] or [\"all\"])".into(),
         );
+    }
+    for b in s.backends.values().iter().filter(|b| *b != "all") {
+        if let Err(e) = crate::registry::entry(b) {
+            return bad("backends", e.to_string());
+        }
     }
     match (&s.prompt_tokens, &s.prompt) {
         (Some(_), Some(_)) => {

@@ -8,7 +8,9 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::events::{mono_ns, Control, WorkerEvent};
+use crate::clock::mono_ns;
+use crate::events::{Control, WorkerEvent};
+use crate::sys::ChildExit;
 
 /// How the worker process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,46 +163,16 @@ fn handle_control(c: Control, pid: u32) -> Option<StoppedBy> {
 }
 
 fn kill(pid: u32) {
-    // SAFETY: sending a signal to our own child, which has not been reaped yet.
-    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    crate::sys::kill_child(pid);
 }
 
-/// Wait for the child and read its exit status and peak RSS (ru_maxrss, KiB on Linux).
+/// Wait for the child and read its exit status and peak RSS (ru_maxrss).
 fn reap(pid: u32) -> (Exit, Option<u64>) {
-    let mut status = 0;
-    // SAFETY: zeroed rusage is a valid value; wait4 fills it.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: waiting on our own child pid with valid out-pointers.
-        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
-        if r == pid as libc::pid_t {
-            break;
-        }
-        if r == -1 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return (Exit::Code(-1), None);
-        }
+    match crate::sys::wait_child(pid) {
+        Some((ChildExit::Code(c), peak)) => (Exit::Code(c), peak),
+        Some((ChildExit::Signal(s), peak)) => (Exit::Signal(s), peak),
+        None => (Exit::Code(-1), None),
     }
-    let exit = if libc::WIFSIGNALED(status) {
-        Exit::Signal(libc::WTERMSIG(status))
-    } else {
-        Exit::Code(libc::WEXITSTATUS(status))
-    };
-    let peak = (usage.ru_maxrss > 0).then(|| usage.ru_maxrss as u64 * 1024);
-    (exit, peak)
 }
 
-/// Human name of a signal.
-pub fn signal_name(sig: i32) -> String {
-    let name = match sig {
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGILL => "SIGILL",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGINT => "SIGINT",
-        _ => return format!("signal {sig}"),
-    };
-    format!("signal {sig} ({name})")
-}
+pub use crate::sys::signal_name;

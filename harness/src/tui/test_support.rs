@@ -8,9 +8,10 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::app::App;
-use crate::events::{HarnessEvent, PointLabel, RunKind, WorkerEvent};
+use crate::events::{HarnessEvent, RunKind, WorkerEvent};
+use crate::results::PointLabel;
 use crate::results::{
-    LatencyStats, LatencySummary, MemoryMetrics, PointError, PointResult, PointStatus,
+    ErrorKind, LatencyStats, LatencySummary, MemoryMetrics, PointError, PointResult, PointStatus,
 };
 
 pub fn label(index: usize, backend: &str, threads: usize) -> PointLabel {
@@ -124,7 +125,7 @@ pub fn ok_result(label: PointLabel, tok_s: f64, peak_mib: u64) -> HarnessEvent {
             label_clone,
             PointStatus::Ok,
             PointError {
-                kind: String::new(),
+                kind: ErrorKind::Pending,
                 message: String::new(),
             },
         )
@@ -138,7 +139,7 @@ pub fn ok_result(label: PointLabel, tok_s: f64, peak_mib: u64) -> HarnessEvent {
 pub fn failed_result(label: PointLabel, kind: &str, message: &str) -> HarnessEvent {
     let index = label.index;
     let error = PointError {
-        kind: kind.into(),
+        kind: ErrorKind::parse(kind),
         message: message.into(),
     };
     let result = PointResult::without_measurements(label, PointStatus::Failed, error);

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
 use std::path::Path;
 
 use super::{I2cOptions, PowerError, PowerSource, Reading};
@@ -218,17 +217,10 @@ pub struct LinuxI2c {
     file: File,
 }
 
-/// `I2C_SLAVE` from `<linux/i2c-dev.h>`.
-const I2C_SLAVE: libc::c_ulong = 0x0703;
-
 impl LinuxI2c {
     pub fn open(path: &Path, address: u16) -> io::Result<LinuxI2c> {
         let file = File::options().read(true).write(true).open(path)?;
-        // SAFETY: I2C_SLAVE takes the address as an integer argument; the fd is open for the call.
-        let rc = unsafe { libc::ioctl(file.as_raw_fd(), I2C_SLAVE as _, address as libc::c_ulong) };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        crate::sys::i2c_set_slave(&file, address)?;
         Ok(LinuxI2c { file })
     }
 }

@@ -2,8 +2,9 @@
 //! running → done/failed/skipped) and how far along. Terminal phases never regress, so a late
 //! worker event cannot turn a finished point back into a running one.
 
-use crate::events::{PointLabel, RunKind, WorkerEvent};
-use crate::results::{PointResult, PointStatus};
+use crate::events::{RunKind, WorkerEvent};
+use crate::results::PointLabel;
+use crate::results::{ErrorKind, PointResult, PointStatus};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
@@ -146,7 +147,7 @@ impl PointState {
     /// The final word on a point: its result decides the phase.
     pub fn finish(&mut self, result: Box<PointResult>) {
         let reason = result.error.as_ref().map(|e| {
-            if e.kind == "skipped" || e.kind.is_empty() {
+            if e.kind.is_skip() || e.kind == ErrorKind::Pending {
                 e.message.clone()
             } else {
                 format!("{}: {}", e.kind, e.message)

@@ -5,7 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::point::Phase;
 use super::results::SortKey;
 use super::*;
-use crate::events::{PointLabel, RunKind};
+use crate::events::RunKind;
+use crate::results::PointLabel;
 use crate::tui::test_support::*;
 
 fn labels() -> Vec<PointLabel> {

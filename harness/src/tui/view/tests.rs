@@ -7,7 +7,7 @@ use crate::tui::app::App;
 use crate::tui::test_support::*;
 use crate::tui::view::results::tests::finished_app;
 
-pub(super) fn labels() -> Vec<crate::events::PointLabel> {
+pub(super) fn labels() -> Vec<crate::results::PointLabel> {
     vec![
         label(0, "reference", 1),
         label(1, "reference", 4),

@@ -21,6 +21,7 @@ pub mod scenario;
 pub mod spawn;
 pub mod stats;
 pub mod summarize;
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod tui;
 pub mod verify;

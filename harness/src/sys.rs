@@ -2,7 +2,6 @@
 //! signals, `wait4`, `uname`, page-cache residency and eviction, the I²C slave ioctl, the
 //! worker's descriptor swap) sits here behind a safe function, so `unsafe` lives in one
 //! reviewed file (the crate denies `unsafe_code` everywhere else).
-#![allow(unsafe_code)]
 
 use std::fs::File;
 use std::io;

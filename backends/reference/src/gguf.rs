@@ -8,6 +8,8 @@
 mod cursor;
 mod error;
 mod inspect;
+// The memory map of the model file.
+#[allow(unsafe_code)]
 mod read;
 mod types;
 mod value;

@@ -6,6 +6,7 @@
 mod battery;
 mod choice;
 mod hwmon_ina;
+#[cfg(any(test, feature = "testing"))]
 pub mod ina219_fake;
 pub mod ina219_i2c;
 mod ina3221;

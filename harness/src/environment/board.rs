@@ -20,12 +20,17 @@ pub fn collect() -> Option<BoardInfo> {
     if !cfg!(target_arch = "aarch64") {
         return None;
     }
-    Some(detect(Path::new("/"), detected_features(), midr_el1()))
+    let qemu_cpu = std::env::var("QEMU_CPU").ok();
+    Some(detect(
+        Path::new("/"),
+        detected_features(),
+        qemu_cpu.as_deref(),
+    ))
 }
 
 /// [`collect`] against a root directory (a fake tree in tests): `features` are the detected
-/// CPU features, `midr` the CPU's MIDR_EL1 when readable (names the CPU an emulator emulates).
-pub fn detect(root: &Path, features: Vec<String>, midr: Option<u64>) -> BoardInfo {
+/// CPU features, `qemu_cpu` the `QEMU_CPU` variable (named in the note when emulated).
+pub fn detect(root: &Path, features: Vec<String>, qemu_cpu: Option<&str>) -> BoardInfo {
     let cpuinfo = std::fs::read_to_string(root.join("proc/cpuinfo")).unwrap_or_default();
     let mut evidence = Vec::new();
     if let Some(arch) = read_trim(&root.join("proc/sys/kernel/arch")) {
@@ -61,25 +66,16 @@ pub fn detect(root: &Path, features: Vec<String>, midr: Option<u64>) -> BoardInf
         }
     }
     let emulated = !evidence.is_empty();
-    let mut cpu_parts = cpu_parts(&cpuinfo);
-    if cpu_parts.is_empty() {
-        if let Some(m) = midr {
-            let name = part_name(((m >> 24) & 0xff) as u32, ((m >> 4) & 0xfff) as u32);
-            cpu_parts.push(if emulated {
-                format!("{name} (emulated)")
-            } else {
-                name
-            });
-        }
-    }
     BoardInfo {
         model: read_trim(&root.join("proc/device-tree/model")),
-        cpu_parts,
+        // Under emulation /proc/cpuinfo is the host's: no arm64 cores to name.
+        cpu_parts: cpu_parts(&cpuinfo),
         features,
         emulated: Some(emulated),
         emulation_note: emulated.then(|| {
+            let cpu = qemu_cpu.map_or_else(String::new, |c| format!(", emulating QEMU_CPU={c}"));
             format!(
-                "user-mode emulation (QEMU): {}. Timings measure the emulator on the host, not any board, and are not representative; tokens, logits and agreement are valid.",
+                "user-mode emulation (QEMU{cpu}): {}. Timings measure the emulator on the host, not any board, and are not representative; tokens, logits and agreement are valid.",
                 evidence.join("; ")
             )
         }),
@@ -127,7 +123,7 @@ fn cpu_parts(cpuinfo: &str) -> Vec<String> {
         .collect()
 }
 
-/// A core's marketing name from its MIDR implementer and part codes (Linux's `cputype.h`,
+/// A core's name from its implementer and part codes (Linux's `cputype.h`,
 /// util-linux's `lscpu-arm.c`); unknown codes stay as hex.
 fn part_name(implementer: u32, part: u32) -> String {
     let name = match (implementer, part) {
@@ -203,29 +199,6 @@ fn detected_features() -> Vec<String> {
 #[cfg(not(target_arch = "aarch64"))]
 fn detected_features() -> Vec<String> {
     Vec::new()
-}
-
-/// MIDR_EL1 (implementer, part) of the CPU this thread runs on, when the kernel (or QEMU)
-/// emulates EL0 reads of the ID registers (`HWCAP_CPUID`).
-#[cfg(target_arch = "aarch64")]
-fn midr_el1() -> Option<u64> {
-    // SAFETY: getauxval only reads the process's auxiliary vector.
-    let hwcap = unsafe { libc::getauxval(libc::AT_HWCAP) };
-    if hwcap & libc::HWCAP_CPUID == 0 {
-        return None;
-    }
-    let midr: u64;
-    // SAFETY: with HWCAP_CPUID an EL0 read of MIDR_EL1 traps into the kernel (or QEMU), which
-    // returns the value; it reads no memory and changes no flags.
-    unsafe {
-        std::arch::asm!("mrs {}, midr_el1", out(reg) midr, options(nomem, nostack, preserves_flags));
-    }
-    Some(midr)
-}
-
-#[cfg(not(target_arch = "aarch64"))]
-fn midr_el1() -> Option<u64> {
-    None
 }
 
 #[cfg(test)]
@@ -312,12 +285,12 @@ mod tests {
                 "enabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\nflags: POF\noffset 0\n",
             ),
         ]);
-        // QEMU_CPU=cortex-a72: MIDR 0x410fd083, no dotprod.
-        let b = detect(t.path(), vec!["neon".into()], Some(0x410f_d083));
+        let b = detect(t.path(), vec!["neon".into()], Some("cortex-a72"));
         assert_eq!(b.emulated, Some(true));
-        assert_eq!(b.cpu_parts, ["Cortex-A72 (emulated)"]);
+        assert!(b.cpu_parts.is_empty(), "{:?}", b.cpu_parts);
         let note = b.emulation_note.as_deref().unwrap();
         for want in [
+            "QEMU_CPU=cortex-a72",
             "the kernel is x86_64",
             "GenuineIntel",
             "qemu-aarch64 binfmt_misc handler",

@@ -105,8 +105,8 @@ macro_rules! x8_kernels {
                         for c in 0..8 {
                             // SAFETY: `blk` holds q4k::BYTES bytes; the quants of pair
                             // `pair` chunk `c` are 32 bytes inside it.
-                            (lo[c], hi[c]) =
-                                nibbles(unsafe { ld(p.add(q4k::QS + (pair * 8 + c) * 32)) });
+                            let q = unsafe { ld(p.add(q4k::QS + (pair * 8 + c) * 32)) };
+                            (lo[c], hi[c]) = nibbles(q);
                         }
                         // SAFETY: 8 scale bytes per sub-block inside `blk`.
                         let (sl, sh) = unsafe {

@@ -1,0 +1,13 @@
+//! Every integration test of the harness, as modules of one test binary: each separate test
+//! file would link the whole harness with ort, tract and candle again, and on the 2-core CI
+//! machine linking dominated the test build.
+
+mod cli_backends;
+mod cli_mock;
+mod exporters;
+mod power_energy;
+mod power_i2c;
+mod power_sampler;
+mod power_sources;
+mod scenario_parsing;
+mod tui_tmux;

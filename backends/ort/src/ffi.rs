@@ -1,10 +1,29 @@
-//! Two facts `ort` does not expose: the execution providers the loaded library was built with
-//! (`GetAvailableProviders`; `ort` only has per-provider checks behind cargo features) and its
-//! version string (`OrtGetApiBase()->GetVersionString`). These C calls are the crate's only
-//! `unsafe`.
+//! The crate's C calls, its only `unsafe`: two facts `ort` does not expose, the execution
+//! providers the loaded library was built with (`GetAvailableProviders`; `ort` only has
+//! per-provider checks behind cargo features) and its version string
+//! (`OrtGetApiBase()->GetVersionString`); and `flock(2)`, which serialises processes that
+//! provision the cache at the same time (`std`'s `File::lock` is newer than our MSRV).
 
 use std::ffi::{c_char, c_int, CStr};
+use std::os::fd::AsRawFd;
 use std::path::Path;
+
+/// Block until this process holds the exclusive `flock` on `file`; it is released when `file`
+/// is closed, also when the process dies.
+pub(crate) fn lock_exclusive(file: &std::fs::File) -> std::io::Result<()> {
+    loop {
+        // SAFETY: `file` is an open file for the whole call, so its descriptor is valid;
+        // `flock` only takes the descriptor and a flag, and touches no memory of ours.
+        let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
 
 /// The version the library at `path` reports, e.g. `1.32.0`. `path` is already loaded by
 /// `ort`, so opening it again only takes another reference to the same mapping.

@@ -1,14 +1,19 @@
 //! edgebench backend for ONNX Runtime through the `ort` crate.
 //!
 //! The one design decision: the library is loaded at run time (`load-dynamic`), found by
-//! [`library`]'s lookup order, and a missing or wrong library is a
-//! [`BackendError::Unavailable`] that says how to install it, never a panic. The model is an
-//! optimum-style decoder with past: each call feeds `present.*` of the previous call back as
-//! `past_key_values.*`, starting from 0-length tensors.
+//! [`library`]'s lookup order, fetched once from PyPI (the pinned release in [`pins`]) when it
+//! is nowhere, and a missing or wrong library is a one-line [`BackendError::Unavailable`] that
+//! says how to fix it, never a panic. The model is an optimum-style decoder with past: each
+//! call feeds `present.*` of the previous call back as `past_key_values.*`, starting from
+//! 0-length tensors.
 
+// Raw calls into the loaded ONNX Runtime library.
+#[allow(unsafe_code)]
 mod ffi;
-mod library;
+pub mod library;
 mod model;
+pub mod pins;
+mod provision;
 
 use edgebench_backend::{Backend, BackendError, LoadOptions, Model, ModelFormat, ModelSpec};
 use std::collections::BTreeMap;
@@ -100,6 +105,7 @@ impl Backend for OrtBackend {
             Ok(rt) => {
                 d.insert("version".into(), library::version(rt));
                 d.insert("library".into(), rt.path.display().to_string());
+                d.insert("library_source".into(), rt.source.as_str().into());
                 d.insert("build_info".into(), rt.build_info.clone());
                 d.insert(
                     "available_providers".into(),

@@ -1,108 +1,283 @@
-//! Finding and loading the ONNX Runtime shared library.
+//! Finding, fetching and loading the ONNX Runtime shared library.
 //!
-//! The library is never downloaded or linked at build time (`ort`'s `load-dynamic`). Lookup
-//! order: `ORT_DYLIB_PATH`; then `.onnxruntime/lib/libonnxruntime.so*` (what
-//! `scripts/setup-onnxruntime.sh` writes) in the current directory and its ancestors, then in
-//! the executable's ancestors (so `target/release/edgebench` finds the repository's copy).
-//! The file is checked before `ort` sees it, because `ort` can only load one library per
-//! process and its own errors do not tell the user how to fix them.
+//! The library is never linked at build time (`ort`'s `load-dynamic`). [`locate`] says where
+//! it is looked for; when it is nowhere, [`ensure`] fetches the pinned release from PyPI into
+//! the per-user cache ([`crate::provision`]). Only [`ensure`] downloads, and the harness calls
+//! it once per run in the parent process, before the first `ort` point; workers and
+//! [`status`] (`edgebench list`) only look. The file is checked before `ort` sees it, because
+//! `ort` can load only one library per process and its own errors do not say how to fix them.
 
+mod locate;
+mod system;
+
+pub use locate::{Found, Source};
+
+use crate::pins::Pin;
+use crate::provision::{self, Download, Failure};
 use edgebench_backend::BackendError;
+use locate::{locate, Lookup, Settings};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-pub(crate) const FIX: &str =
-    "run `bash scripts/setup-onnxruntime.sh` in the edgebench repository, \
-then `export ORT_DYLIB_PATH=<the path it prints>` (or run from the repository so \
-`.onnxruntime/lib/` is found)";
+/// Find the library, fetching the pinned release into the per-user cache when it is nowhere
+/// (unless `EDGEBENCH_ORT_AUTOFETCH=0`). Prints one progress line to stderr while fetching.
+/// Runs once per process: later calls return the first call's answer.
+pub fn ensure() -> Result<Found, BackendError> {
+    static DONE: Mutex<Option<Result<Found, Failure>>> = Mutex::new(None);
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    let result = done.get_or_insert_with(|| {
+        let s = Settings::from_env();
+        let download = provision::fetcher(s.wheel.clone(), s.pythons.clone());
+        ensure_with(&s, &download, &mut std::io::stderr())
+    });
+    result.clone().map_err(Into::into)
+}
 
-fn unavailable(reason: String) -> BackendError {
-    BackendError::Unavailable {
-        backend: "ort".into(),
-        reason,
-        fix: FIX.into(),
+/// Where the library would come from now, without fetching anything.
+#[derive(Debug)]
+pub enum Status {
+    Found(Found),
+    /// Nothing is installed; [`ensure`] will fetch the pinned release `from` (PyPI or a local
+    /// wheel) into `into`. `ignored`: system libraries passed over, with why.
+    WillFetch {
+        version: String,
+        from: String,
+        into: PathBuf,
+        ignored: Vec<String>,
+    },
+    /// Nothing is installed and nothing will be fetched.
+    Unavailable(BackendError),
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Found(found) => {
+                write!(f, "{}: {}", found.source.as_str(), found.path.display())
+            }
+            Status::WillFetch {
+                version,
+                from,
+                into,
+                ignored,
+            } => {
+                write!(
+                    f,
+                    "not present: ONNX Runtime {version} will be fetched from {from} on first use, into {}",
+                    into.display()
+                )?;
+                ignored.iter().try_for_each(|i| write!(f, "; {i}"))
+            }
+            Status::Unavailable(e) => write!(f, "{e}"),
+        }
     }
 }
 
-/// Where the library would come from, given the environment variable and the places to search.
-pub(crate) fn locate(env: Option<&str>, search_roots: &[PathBuf]) -> Result<PathBuf, BackendError> {
-    if let Some(p) = env.filter(|s| !s.is_empty()) {
-        let path = PathBuf::from(p);
-        return if path.is_file() {
-            Ok(path)
-        } else {
-            Err(unavailable(format!(
-                "ORT_DYLIB_PATH is `{p}`, which is not a file"
-            )))
-        };
+/// Where the library would come from (for `edgebench list`); never downloads.
+pub fn status() -> Status {
+    status_with(&Settings::from_env())
+}
+
+fn status_with(s: &Settings) -> Status {
+    match locate(s) {
+        Err(f) => Status::Unavailable(f.into()),
+        Ok(Lookup::Found(found)) => Status::Found(found),
+        Ok(Lookup::Missing { ignored }) => match fetch_plan(s) {
+            Ok((root, pin)) => Status::WillFetch {
+                version: pin.version.clone(),
+                from: from(s),
+                into: root.join(pin.dir_name()),
+                ignored,
+            },
+            Err(f) => Status::Unavailable(f.into()),
+        },
     }
-    for root in search_roots {
-        for dir in root.ancestors() {
-            if let Some(lib) = find_in(&dir.join(".onnxruntime").join("lib")) {
-                return Ok(lib);
+}
+
+fn from(s: &Settings) -> String {
+    s.wheel
+        .as_ref()
+        .map_or_else(|| "PyPI".into(), |w| w.display().to_string())
+}
+
+/// The cache root and pin to fetch into and with, or why nothing can be fetched.
+fn fetch_plan(s: &Settings) -> Result<(&Path, &Pin), Failure> {
+    let Some(pin) = &s.pin else {
+        return Err(Failure {
+            reason: format!(
+                "no ONNX Runtime wheel is pinned for {} (only {})",
+                std::env::consts::ARCH,
+                crate::pins::WHEELS
+                    .iter()
+                    .map(|w| w.arch)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            fix: "set ORT_DYLIB_PATH=/path/to/libonnxruntime.so built for this machine".into(),
+        });
+    };
+    let Some(root) = &s.cache_root else {
+        return Err(Failure {
+            reason: format!(
+                "ONNX Runtime {} is not installed and there is no per-user cache to fetch it into (neither XDG_CACHE_HOME nor HOME is set)",
+                pin.version
+            ),
+            fix: format!("set XDG_CACHE_HOME or HOME, or {}", s.set_dylib_fix()),
+        });
+    };
+    if !s.autofetch && s.wheel.is_none() {
+        return Err(Failure {
+            reason: format!(
+                "ONNX Runtime {} is not installed and fetching it is off (EDGEBENCH_ORT_AUTOFETCH=0)",
+                pin.version
+            ),
+            fix: format!(
+                "{} (or EDGEBENCH_ORT_WHEEL=/path/to/{}), or unset EDGEBENCH_ORT_AUTOFETCH",
+                s.set_dylib_fix(),
+                pin.file_name
+            ),
+        });
+    }
+    Ok((root, pin))
+}
+
+/// [`ensure`] with its inputs given: the settings, the download step and where the progress
+/// line goes.
+pub(crate) fn ensure_with(
+    s: &Settings,
+    download: Download,
+    progress: &mut dyn Write,
+) -> Result<Found, Failure> {
+    let note = |f: &Failure| {
+        if let (Some(root), Some(pin)) = (&s.cache_root, &s.pin) {
+            provision::write_note(root, pin, f);
+        }
+    };
+    let clear = || {
+        if let (Some(root), Some(pin)) = (&s.cache_root, &s.pin) {
+            provision::clear_note(root, pin);
+        }
+    };
+    match locate(s)? {
+        Lookup::Found(found) => {
+            clear();
+            Ok(found)
+        }
+        Lookup::Missing { .. } => {
+            let (root, pin) = fetch_plan(s).inspect_err(note)?;
+            let _ = match &s.wheel {
+                Some(w) => write!(
+                    progress,
+                    "edgebench: installing ONNX Runtime {} for {} from {} (one time)... ",
+                    pin.version,
+                    pin.arch,
+                    w.display()
+                ),
+                None => write!(
+                    progress,
+                    "edgebench: fetching ONNX Runtime {} for {} from PyPI (one time, ~{} MB)... ",
+                    pin.version,
+                    pin.arch,
+                    pin.size_bytes.div_ceil(1_000_000)
+                ),
+            };
+            let _ = progress.flush();
+            match provision::install(root, pin, download) {
+                Ok(path) => {
+                    let _ = writeln!(progress, "done: {}", path.display());
+                    clear();
+                    Ok(Found {
+                        path,
+                        source: Source::Cache,
+                    })
+                }
+                Err(f) => {
+                    let _ = writeln!(progress, "failed");
+                    note(&f);
+                    Err(f)
+                }
             }
         }
     }
-    Err(unavailable(
-        "the ONNX Runtime library was not found (ORT_DYLIB_PATH is not set and no \
-         .onnxruntime/lib/libonnxruntime.so* exists in the current directory, the \
-         executable's directory or their parents)"
-            .into(),
-    ))
 }
 
-/// The versioned library in `dir` (`libonnxruntime.so.1.32.0`), else the plain name.
-fn find_in(dir: &Path) -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n == "libonnxruntime.so" || n.starts_with("libonnxruntime.so."))
-        })
-        .filter(|p| p.is_file())
-        .collect();
-    found.sort();
-    found.pop()
-}
-
-/// The default search: current directory, then the executable's directory.
-pub(crate) fn locate_default() -> Result<PathBuf, BackendError> {
-    let env = std::env::var("ORT_DYLIB_PATH").ok();
-    let mut roots = Vec::new();
-    if let Ok(d) = std::env::current_dir() {
-        roots.push(d);
+/// What the lookup found, else why not: the failure [`ensure`] recorded, or "not installed".
+fn find(s: &Settings) -> Result<Found, Failure> {
+    match locate(s)? {
+        Lookup::Found(found) => Ok(found),
+        Lookup::Missing { .. } => {
+            if let (Some(root), Some(pin)) = (&s.cache_root, &s.pin) {
+                if let Some(f) = provision::read_note(root, pin) {
+                    return Err(f);
+                }
+            }
+            let cache = s.cache_dir().map_or_else(
+                || "the per-user cache (neither XDG_CACHE_HOME nor HOME is set)".into(),
+                |d| d.display().to_string(),
+            );
+            Err(Failure {
+                reason: format!(
+                    "ONNX Runtime {} is not installed (no ORT_DYLIB_PATH, no usable system library, no .onnxruntime/lib, nothing in {cache})",
+                    s.version()
+                ),
+                fix: format!(
+                    "run `edgebench run` once with access to PyPI (it fetches the library), or {}",
+                    s.set_dylib_fix()
+                ),
+            })
+        }
     }
-    if let Some(d) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
-        roots.push(d);
-    }
-    locate(env.as_deref(), &roots)
 }
 
 /// The loaded library and its environment (one per process).
 pub(crate) struct Runtime {
     pub path: PathBuf,
+    pub source: Source,
     pub env: ort::environment::Environment,
     pub build_info: String,
 }
 
-static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
-/// Load the library found by [`locate_default`] (once per process) and create the environment.
+/// Load the library the lookup finds (once per process; never downloads) and create the
+/// environment. A failure is not kept, so a later call after [`ensure`] can succeed.
 pub(crate) fn runtime() -> Result<&'static Runtime, BackendError> {
-    let path = locate_default()?;
-    let rt = RUNTIME.get_or_init(|| init(&path));
-    match rt {
-        Ok(rt) => Ok(rt),
-        Err(e) => Err(unavailable(e.clone())),
+    static INIT: Mutex<()> = Mutex::new(());
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let _one_at_a_time = INIT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let s = Settings::from_env();
+    let found = find(&s)?;
+    let rt = init(&found).map_err(|reason| Failure {
+        reason,
+        fix: load_fix(&found, &s),
+    })?;
+    Ok(RUNTIME.get_or_init(|| rt))
+}
+
+/// How to get past a library that is there but does not load.
+fn load_fix(found: &Found, s: &Settings) -> String {
+    let dir = found.path.parent().unwrap_or(Path::new("/")).display();
+    match found.source {
+        Source::DylibPath => format!(
+            "point ORT_DYLIB_PATH at a working libonnxruntime.so (1.{} or later), or unset it",
+            ort::MINOR_VERSION
+        ),
+        Source::System => s.set_dylib_fix(),
+        Source::Checkout | Source::Cache => format!(
+            "delete {dir} (the pinned release is then fetched on first use), or {}",
+            s.set_dylib_fix()
+        ),
     }
 }
 
-fn init(path: &Path) -> Result<Runtime, String> {
+fn init(found: &Found) -> Result<Runtime, String> {
+    let path = &found.path;
     // `ort` asserts on a few malformed-library conditions; a panic must not reach the harness.
     let r = std::panic::catch_unwind(|| -> Result<Runtime, String> {
         let builder =
@@ -115,6 +290,7 @@ fn init(path: &Path) -> Result<Runtime, String> {
         })?;
         Ok(Runtime {
             path: path.to_path_buf(),
+            source: found.source,
             env,
             build_info: ort::info().to_string(),
         })
@@ -122,8 +298,9 @@ fn init(path: &Path) -> Result<Runtime, String> {
     match r {
         Ok(r) => r,
         Err(_) => Err(format!(
-            "loading {} panicked inside `ort` (is it an ONNX Runtime library of version 1.2x or later?)",
-            path.display()
+            "loading {} panicked inside `ort` (is it an ONNX Runtime library of version 1.{} or later?)",
+            path.display(),
+            ort::MINOR_VERSION
         )),
     }
 }
@@ -141,30 +318,4 @@ pub(crate) fn version(rt: &Runtime) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn missing_env_path_is_unavailable_with_the_fix() {
-        let e = locate(Some("/nonexistent/libonnxruntime.so.1.32.0"), &[]).unwrap_err();
-        assert_eq!(e.kind(), "unavailable");
-        let msg = e.to_string();
-        assert!(msg.contains("ORT_DYLIB_PATH"), "{msg}");
-        assert!(msg.contains("bash scripts/setup-onnxruntime.sh"), "{msg}");
-    }
-
-    #[test]
-    fn finds_the_repo_local_library_from_a_subdirectory() {
-        let tmp = tempfile::tempdir().unwrap();
-        let lib = tmp.path().join(".onnxruntime/lib");
-        std::fs::create_dir_all(&lib).unwrap();
-        std::fs::write(lib.join("libonnxruntime.so.1.32.0"), b"").unwrap();
-        std::fs::write(lib.join("libonnxruntime_providers_shared.so"), b"").unwrap();
-        let exe_dir = tmp.path().join("target/release");
-        std::fs::create_dir_all(&exe_dir).unwrap();
-        let found = locate(None, &[PathBuf::from("/nonexistent"), exe_dir]).unwrap();
-        assert_eq!(found, lib.join("libonnxruntime.so.1.32.0"));
-        let none = locate(None, &[PathBuf::from("/nonexistent")]).unwrap_err();
-        assert!(none.to_string().contains("setup-onnxruntime.sh"));
-    }
-}
+mod tests;

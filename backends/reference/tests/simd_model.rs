@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::k256;
 use edgebench_backend::{argmax, conformance::max_abs_diff};
 use edgebench_reference::kernels::{self, Kernels};
 use edgebench_reference::model::{LlamaModel, LlamaSession};
@@ -18,23 +19,6 @@ use std::path::{Path, PathBuf};
 /// stories15m Q4_0 with ggml-style FMA accumulation).
 const TOL: f32 = 0.0;
 const STEPS: usize = 12;
-
-/// 256-wide llama: every matrix row is one or two K-quant super-blocks.
-fn k256() -> LlamaConfig {
-    LlamaConfig {
-        name: "k256".into(),
-        hidden_size: 256,
-        num_hidden_layers: 2,
-        num_attention_heads: 4,
-        num_key_value_heads: 2,
-        intermediate_size: 512,
-        vocab_size: 320,
-        max_position_embeddings: 64,
-        rope_theta: 10000.0,
-        rms_norm_eps: 1e-5,
-        tie_word_embeddings: false,
-    }
-}
 
 fn run(
     path: &Path,

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use edgebench_backend::{Backend, LoadOptions, Model, ModelFormat, ModelSpec};
-use edgebench_reference::synth::{self, Preset, SynthQuant};
+use edgebench_reference::synth::{self, LlamaConfig, Preset, SynthQuant};
 use edgebench_reference::ReferenceBackend;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +33,24 @@ pub fn load(path: &Path, max_seq_len: usize) -> Box<dyn Model> {
             },
         )
         .unwrap_or_else(|e| panic!("load {}: {e}", path.display()))
+}
+
+/// A 256-wide llama: every matrix row is one or two K-quant super-blocks, so its Q4_K_M file
+/// holds real Q4_K and Q6_K tensors.
+pub fn k256() -> LlamaConfig {
+    LlamaConfig {
+        name: "k256".into(),
+        hidden_size: 256,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        intermediate_size: 512,
+        vocab_size: 320,
+        max_position_embeddings: 64,
+        rope_theta: 10000.0,
+        rms_norm_eps: 1e-5,
+        tie_word_embeddings: false,
+    }
 }
 
 /// Proptest cases: `PROPTEST_CASES` when set (CI trims the count under emulation), else

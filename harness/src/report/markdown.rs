@@ -1,9 +1,12 @@
 //! `report.md`: the summary table first (backend × model × quantization with tokens/s, TTFT,
-//! p99, peak RAM), then failed points with their reasons, then the environment.
+//! p99, peak RAM), then flagged and failed points as one short line each, the agreement
+//! table, each distinct reason once ([`reasons`]), then notes on how it was measured.
 
 mod agreement;
+mod reasons;
 
-pub use agreement::render as render_agreement;
+pub use agreement::render_alone as render_agreement;
+use reasons::Reasons;
 
 use std::fmt::Write;
 
@@ -20,7 +23,7 @@ fn mib(b: Option<u64>) -> String {
     )
 }
 
-fn row(p: &PointResult) -> String {
+fn row(p: &PointResult, reasons: &mut Reasons) -> String {
     let l = &p.label;
     let lat = p.latency.as_ref();
     let dec = lat
@@ -57,21 +60,11 @@ fn row(p: &PointResult) -> String {
         .and_then(|m| m.energy_per_token_j)
         .map_or_else(|| "n/a".into(), |j| format!("{j:.4}"));
     let status = match p.status {
-        PointStatus::Ok if !p.flags.is_empty() => "ok, FLAGGED".to_string(),
+        PointStatus::Ok if !p.flags.is_empty() => format!("ok, FLAGGED {}", reasons.keys(&p.flags)),
         PointStatus::Ok if lat.is_some_and(|s| !s.runs_agree) => "ok (runs differ!)".to_string(),
         PointStatus::Ok => "ok".into(),
-        PointStatus::Failed => format!(
-            "FAILED ({})",
-            p.error
-                .as_ref()
-                .map_or_else(String::new, |e| e.kind.as_str())
-        ),
-        PointStatus::Skipped => format!(
-            "skipped ({})",
-            p.error
-                .as_ref()
-                .map_or_else(String::new, |e| e.kind.as_str())
-        ),
+        PointStatus::Failed => format!("FAILED {}", error_ref(p, reasons)),
+        PointStatus::Skipped => format!("skipped {}", error_ref(p, reasons)),
     };
     format!(
         "| {} | {} | {} | {} | {} | {} | {dec}{ci} | {roof} | {pre} | {ttft} | {p50} | {p99} | {budget} | {} | {} | {watts} | {j_tok} | {status} |",
@@ -84,6 +77,13 @@ fn row(p: &PointResult) -> String {
         mib(p.memory.peak_rss_load_bytes),
         mib(p.memory.peak_rss_steady_bytes),
     )
+}
+
+/// `(kind) [n]` for a point's error.
+fn error_ref(p: &PointResult, reasons: &mut Reasons) -> String {
+    p.error.as_ref().map_or_else(String::new, |e| {
+        format!("({}) {}", e.kind, reasons.key(&e.message))
+    })
 }
 
 /// The fastest decode among points that ran and were not flagged.
@@ -136,8 +136,9 @@ pub fn render(r: &Report) -> String {
         s,
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
+    let mut reasons = Reasons::default();
     for p in &r.points {
-        let _ = writeln!(s, "{}", row(p));
+        let _ = writeln!(s, "{}", row(p, &mut reasons));
     }
     if let Some(best) = fastest(r) {
         let _ = writeln!(s, "\nFastest decode: {best}");
@@ -146,7 +147,7 @@ pub fn render(r: &Report) -> String {
     if !flagged.is_empty() {
         let _ = writeln!(s, "\n## Flagged points (excluded from \"fastest\")\n");
         for p in flagged {
-            let _ = writeln!(s, "- **{}**: {}", p.label, p.flags.join("; "));
+            let _ = writeln!(s, "- **{}** {}", p.label, reasons.keys(&p.flags));
         }
     }
     if let Some(a) = &r.agreement {
@@ -155,16 +156,16 @@ pub fn render(r: &Report) -> String {
             "\n## Agreement (baseline computed on {}: prompt + {} greedy steps; f32 must match tokens and |Δlogit| ≤ {:.0e})\n",
             e.arch, a.steps, a.f32_tolerance
         );
-        s.push_str(&agreement::render(a));
+        s.push_str(&agreement::render(a, &mut reasons));
     }
     let problems: Vec<&PointResult> = r.points.iter().filter(|p| p.error.is_some()).collect();
     if !problems.is_empty() {
         let _ = writeln!(s, "\n## Points that did not run\n");
         for p in problems {
-            let e = p.error.as_ref().expect("filtered");
-            let _ = writeln!(s, "- **{}** ({}): {}", p.label, e.kind, e.message);
+            let _ = writeln!(s, "- **{}** {}", p.label, error_ref(p, &mut reasons));
         }
     }
+    s.push_str(&reasons.render());
     let _ = writeln!(s, "\n## Notes\n");
     match &r.harness_overhead {
         Some(o) => {

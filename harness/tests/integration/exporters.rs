@@ -197,3 +197,59 @@ fn json_snapshot_and_round_trip() {
         .to_string();
     assert!(e.contains("schema_version 99"), "{e}");
 }
+
+/// One backend unavailable for three points and three agreement rows: its long message
+/// appears once in report.md, and every line about a failed point is short.
+#[test]
+fn an_unavailable_backend_is_explained_once() {
+    let reason = "backend `ort` is unavailable: the ONNX Runtime library was not found \
+(ORT_DYLIB_PATH is not set and no .onnxruntime/lib/libonnxruntime.so* exists in the current \
+directory, the executable's directory or their parents); fix: run `bash scripts/setup-onnxruntime.sh` \
+in the edgebench repository, then export ORT_DYLIB_PATH=<the path it prints>";
+    let mut r = fixed_report();
+    let quants = ["f32", "int8", "int4"];
+    for (i, q) in quants.iter().enumerate() {
+        r.points.push(PointResult::without_measurements(
+            label(3 + i, "ort", q),
+            PointStatus::Failed,
+            PointError::new(ErrorKind::Unavailable, reason),
+        ));
+    }
+    let a = r.agreement.as_mut().unwrap();
+    for q in quants {
+        a.rows.push(AgreementRow {
+            backend: "ort".into(),
+            model: "stories15m".into(),
+            quant: q.into(),
+            baseline: "reference f32 gguf".into(),
+            verdict: Verdict::Flagged,
+            agreement: None,
+            note: Some(format!("run failed: unavailable: {reason}")),
+        });
+    }
+    let md = edgebench::report::markdown::render(&r);
+    assert_eq!(
+        md.matches("ONNX Runtime library was not found").count(),
+        1,
+        "{md}"
+    );
+    for line in md
+        .lines()
+        .filter(|l| !l.starts_with('[') && (l.contains("ort ") || l.contains("| ort |")))
+    {
+        assert!(
+            line.len() <= 200,
+            "a long line about a failed point: {line}"
+        );
+        assert!(
+            !line.contains("ORT_DYLIB_PATH"),
+            "a reason inside a row: {line}"
+        );
+    }
+    // Every failed ort line points at the same key.
+    let key_lines = md
+        .lines()
+        .filter(|l| l.contains("ort") && l.contains("(unavailable) ["))
+        .count();
+    assert_eq!(key_lines, 6, "3 table rows + 3 'did not run' lines:\n{md}");
+}

@@ -1,10 +1,19 @@
 //! The agreement table of `report.md` and `edgebench verify`: one row per variant with its
 //! greedy-token, top-1, |Δlogit| and KL figures against the baseline, and its verdict.
 
+use super::reasons::Reasons;
 use crate::results::{AgreementReport, Verdict};
 
-/// Render the agreement table (markdown).
-pub fn render(r: &AgreementReport) -> String {
+/// The agreement table followed by its own reasons section (for `edgebench verify`).
+pub fn render_alone(r: &AgreementReport) -> String {
+    let mut reasons = Reasons::default();
+    let mut s = render(r, &mut reasons);
+    s.push_str(&reasons.render());
+    s
+}
+
+/// The agreement table; notes become keys into `reasons`.
+pub fn render(r: &AgreementReport, reasons: &mut Reasons) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(
@@ -33,7 +42,7 @@ pub fn render(r: &AgreementReport) -> String {
         let note = row
             .note
             .as_deref()
-            .map_or_else(String::new, |n| format!(": {n}"));
+            .map_or_else(String::new, |n| format!(" {}", reasons.key(n)));
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {greedy} | {top1} | {dmax} | {kl} | {verdict}{note} |",

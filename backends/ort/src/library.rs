@@ -53,9 +53,12 @@ pub enum Status {
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Status::Found(found) => {
-                write!(f, "{}: {}", found.source.as_str(), found.path.display())
-            }
+            Status::Found(found) => write!(
+                f,
+                "{} (from {})",
+                found.path.display(),
+                found.source.as_str()
+            ),
             Status::WillFetch {
                 version,
                 from,

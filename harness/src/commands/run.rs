@@ -40,9 +40,23 @@ impl Observer for EventLog {
     }
 }
 
+/// Fetch ONNX Runtime here, once, when `ort` points will run (workers only look for it); a
+/// failure is one line here, and those points fail with it while the others run.
+fn prepare_ort(plan: &crate::plan::RunPlan) {
+    #[cfg(feature = "ort")]
+    if plan.points.iter().any(|p| p.label.backend == "ort") {
+        if let Err(e) = edgebench_ort::library::ensure() {
+            eprintln!("edgebench: {e}");
+        }
+    }
+    #[cfg(not(feature = "ort"))]
+    let _ = plan;
+}
+
 pub fn run(args: RunArgs) -> Result<i32> {
     let ls = load_scenario(args.scenario.as_deref())?;
     let plan = crate::plan::expand(&ls, args.backends.as_deref())?;
+    prepare_ort(&plan);
     let out_dir = args
         .out
         .clone()
@@ -111,6 +125,7 @@ pub fn verify(
 ) -> Result<i32> {
     let ls = load_scenario(scenario)?;
     let plan = crate::plan::expand(&ls, backends)?;
+    prepare_ort(&plan);
     let tmp = tempfile::tempdir().context("creating a scratch directory")?;
     let opts = RunOptions {
         out_dir: tmp.path().to_path_buf(),

@@ -140,6 +140,10 @@ fn missing_onnxruntime_library_fails_ort_points_with_the_fix() {
     let ort = labels.iter().position(|b| *b == "ort").unwrap();
     let reference = labels.iter().position(|b| *b == "reference").unwrap();
     assert_eq!(p[ort].1, "unavailable", "{:?}", p[ort]);
-    assert!(p[ort].2.contains("setup-onnxruntime.sh"), "{}", p[ort].2);
+    assert!(
+        p[ort].2.contains("fix: point ORT_DYLIB_PATH at"),
+        "{}",
+        p[ort].2
+    );
     assert_eq!(p[reference].0, "ok", "{:?}", p[reference]);
 }

@@ -98,7 +98,7 @@ fn fetches_verifies_and_installs_into_the_cache_once() {
     assert_eq!(find(&s).unwrap(), found);
     assert_eq!(
         status_with(&s).to_string(),
-        format!("per-user cache: {}", found.path.display())
+        format!("{} (from per-user cache)", found.path.display())
     );
 }
 

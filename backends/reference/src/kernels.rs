@@ -48,6 +48,7 @@ mod neon_x8;
 mod pool;
 pub mod scalar;
 pub mod scalar_x8;
+pub mod stream;
 #[cfg(target_arch = "x86_64")]
 mod vnni;
 #[cfg(target_arch = "x86_64")]

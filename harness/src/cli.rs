@@ -59,8 +59,13 @@ pub enum Command {
     },
     /// List the backends this build knows and whether each can run here.
     List,
-    /// Print the machine facts that go into every report.
-    Env,
+    /// Print the machine facts that go into every report, with a measured memory bandwidth.
+    #[command(after_help = "Example:\n  edgebench env\n  edgebench env --json > env.json")]
+    Env {
+        /// The facts as JSON (the report's `environment` object) instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run one matrix point (internal: spawned by `run`).
     #[command(hide = true)]
     Worker { point: PathBuf },

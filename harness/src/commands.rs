@@ -1,5 +1,6 @@
 //! One module per subcommand; `dispatch` maps the parsed CLI to them.
 
+mod env;
 mod inspect;
 mod list;
 mod run;
@@ -61,12 +62,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
             backends.as_deref(),
         ),
         Command::List => list::list(),
-        Command::Env => {
-            let mut env = crate::environment::collect();
-            env.memory_bandwidth = Some(crate::bandwidth::measure());
-            println!("{}", serde_json::to_string_pretty(&env)?);
-            Ok(0)
-        }
+        Command::Env { json } => env::env(json),
         Command::Worker { point } => Ok(crate::worker::main(&point)),
     }
 }

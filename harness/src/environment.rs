@@ -32,6 +32,11 @@ const INTERESTING_FLAGS: &[&str] = &[
     "avx512bw",
     "avx512vl",
     "avx512vnni",
+    // Linux's /proc/cpuinfo spelling of AVX-512 VNNI, and AMX (llama.cpp's path on Xeons).
+    "avx512_vnni",
+    "avx512_bf16",
+    "amx_int8",
+    "amx_tile",
     "avx_vnni",
     "sse4_2",
     "asimd",

@@ -286,11 +286,17 @@ fn list_env_and_help() {
         .assert()
         .success()
         .stdout(predicate::str::contains("reference").and(predicate::str::contains("mock")));
+    edgebench().arg("env").assert().success().stdout(
+        predicate::str::contains("logical cores").and(predicate::str::contains("bandwidth   read")),
+    );
     edgebench()
-        .arg("env")
+        .args(["env", "--json"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("logical_cores"));
+        .stdout(
+            predicate::str::contains("\"logical_cores\"")
+                .and(predicate::str::contains("memory_bandwidth")),
+        );
     edgebench()
         .arg("--help")
         .assert()

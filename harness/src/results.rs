@@ -18,7 +18,7 @@ mod label;
 pub mod power;
 
 pub use agreement::{f32_verdict, Agreement, AgreementReport, AgreementRow, Verdict};
-pub use bandwidth::{decode_ceiling_tok_s, Bandwidth};
+pub use bandwidth::{decode_ceiling_tok_s, Bandwidth, BandwidthPoint};
 pub use board::BoardInfo;
 pub use error::{ErrorKind, PointError};
 pub use label::PointLabel;
@@ -127,16 +127,19 @@ pub struct PointResult {
     pub roofline: Option<Roofline>,
 }
 
-/// Decode tokens/s can not exceed memory bandwidth ÷ weight bytes read per token.
+/// Decode tokens/s can not exceed the read bandwidth at the point's working set (the weight
+/// bytes read per token, re-read every token) ÷ that working set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Roofline {
+    /// Read bandwidth at `weight_bytes_per_token` and the point's thread count
+    /// ([`Bandwidth::at`]; the DRAM figure in reports without a curve).
     pub bandwidth_bytes_per_s: f64,
     pub weight_bytes_per_token: u64,
     pub ceiling_tok_s: f64,
     /// Measured decode tokens/s ÷ ceiling.
     pub fraction: f64,
-    /// The weights read per token fit within twice the last-level cache: the DRAM ceiling
-    /// does not bound this point, and exceeding it is not suspect.
+    /// Old reports only (always false now): the point's weights fit twice the last-level
+    /// cache, so the single DRAM figure of those reports did not bound it.
     #[serde(default)]
     pub cache_resident: bool,
 }

@@ -5,6 +5,7 @@
 mod failure;
 mod overhead;
 mod point;
+mod roofline;
 mod sensors;
 
 use anyhow::{Context, Result};
@@ -19,6 +20,7 @@ use crate::plan::RunPlan;
 use crate::report::{HEADER_FILE, POINTS_FILE};
 use crate::results::Report;
 pub use crate::spawn::RunOptions;
+use roofline::apply_roofline;
 use sensors::Sensors;
 
 /// Several observers as one.
@@ -66,7 +68,8 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
     let mut report = crate::report::new_report(plan);
     if opts.calibrate {
         report.harness_overhead = overhead::measure(opts);
-        report.environment.memory_bandwidth = Some(crate::bandwidth::measure());
+        let threads: Vec<usize> = plan.points.iter().map(|p| p.threads).collect();
+        report.environment.memory_bandwidth = Some(crate::bandwidth::measure_for(&threads));
     }
     if s.verify {
         let a = crate::verify::run(
@@ -178,45 +181,6 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         out_dir: opts.out_dir.clone(),
     });
     Ok(report)
-}
-
-/// A decode result above this fraction of the bandwidth ceiling is flagged as suspect.
-const ROOFLINE_SUSPECT_FRACTION: f64 = 1.1;
-
-/// Set the point's roofline from the run's bandwidth and the model's bytes read per token.
-fn apply_roofline(result: &mut crate::results::PointResult, bw: &crate::results::Bandwidth) {
-    let weight_bytes = result
-        .model
-        .as_ref()
-        .and_then(|m| m.info.as_ref())
-        .and_then(|i| i.weight_bytes);
-    let tok_s = result.latency.as_ref().and_then(|l| l.decode_tok_s);
-    let (Some(bytes), Some(tok_s)) = (weight_bytes, tok_s) else {
-        return;
-    };
-    let bandwidth = bw.for_threads(result.label.threads);
-    let Some(ceiling) = crate::results::decode_ceiling_tok_s(bandwidth, bytes) else {
-        return;
-    };
-    let fraction = tok_s / ceiling;
-    let cache_resident = bw
-        .last_level_cache_bytes
-        .is_some_and(|llc| bytes <= 2 * llc);
-    if fraction > ROOFLINE_SUSPECT_FRACTION && !cache_resident {
-        result.flags.push(format!(
-            "suspect: decode {tok_s:.1} tok/s is {:.0}% of the bandwidth ceiling {ceiling:.1} tok/s ({:.1} GB/s ÷ {:.1} MB per token); was the model really read?",
-            fraction * 100.0,
-            bandwidth / 1e9,
-            bytes as f64 / 1e6
-        ));
-    }
-    result.roofline = Some(crate::results::Roofline {
-        bandwidth_bytes_per_s: bandwidth,
-        weight_bytes_per_token: bytes,
-        ceiling_tok_s: ceiling,
-        fraction,
-        cache_resident,
-    });
 }
 
 /// Default result directory: `results/<utc>-<host>-<scenario>`.

@@ -41,16 +41,10 @@ fn row(p: &PointResult, reasons: &mut Reasons) -> String {
     let budget = lat
         .and_then(|s| s.within_budget_fraction)
         .map_or_else(|| "n/a".into(), |f| format!("{:.0}%", f * 100.0));
-    let roof = p.roofline.as_ref().map_or_else(
-        || "n/a".into(),
-        |r| {
-            format!(
-                "{:.0}%{}",
-                r.fraction * 100.0,
-                if r.cache_resident { " (LLC)" } else { "" }
-            )
-        },
-    );
+    let roof = p
+        .roofline
+        .as_ref()
+        .map_or_else(|| "n/a".into(), |r| format!("{:.0}%", r.fraction * 100.0));
     let measured = p.power.measured();
     let watts = measured
         .and_then(|m| m.phases.get(crate::collect::energy::DECODE))
@@ -183,12 +177,22 @@ pub fn render(r: &Report) -> String {
     }
     match &r.environment.memory_bandwidth {
         Some(b) => {
+            let curve = match b.at(0, 1) {
+                Some(peak) => format!(
+                    ", up to {:.1} GB/s on 1 thread from cache ({} sizes from {} KiB: the curve is in report.json and `edgebench env`)",
+                    peak / 1e9,
+                    b.curve_for(1).len(),
+                    b.curve.iter().map(|p| p.bytes).min().unwrap_or(0) >> 10
+                ),
+                None => String::new(),
+            };
             let _ = writeln!(
                 s,
-                "- Memory read bandwidth: {:.1} GB/s on 1 thread, {:.1} GB/s on {} threads. \"of roofline\" is decode tok/s ÷ (bandwidth ÷ weight bytes read per token); \"(LLC)\" marks models whose per-token weights fit in twice the last-level cache, which the DRAM ceiling does not bound.",
+                "- Memory read bandwidth: {:.1} GB/s on 1 thread, {:.1} GB/s on {} threads from a {} MiB buffer{curve}. \"of roofline\" is decode tok/s ÷ the ceiling: the read bandwidth at the point's working set (the weight bytes read per token) and thread count ÷ that working set.",
                 b.read_1t_bytes_per_s / 1e9,
                 b.read_all_bytes_per_s / 1e9,
-                b.threads_all
+                b.threads_all,
+                b.buffer_bytes >> 20
             );
         }
         None => {

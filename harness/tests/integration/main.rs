@@ -4,6 +4,7 @@
 
 mod cli_backends;
 mod cli_mock;
+mod cross_arch;
 mod exporters;
 mod power_energy;
 mod power_i2c;

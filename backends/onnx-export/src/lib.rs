@@ -5,22 +5,21 @@
 //! The one design decision: the graph uses the Hugging Face formulation (rotate-half RoPE,
 //! unpermuted q/k weights), so the same `LlamaWeights` give the same function here and in the
 //! GGUF file the reference engine reads (whose writer permutes q/k rows for llama.cpp's
-//! adjacent-pair RoPE). The protobuf is encoded by hand ([`proto`]); no `protoc`, no `prost`.
+//! adjacent-pair RoPE). The protobuf is encoded by hand ([`proto`], from `edgebench-onnx`, which
+//! also reads files back: [`weight_facts`]); no `protoc`, no `prost`.
 //!
 //! See the crate README for the ops each variant uses.
 
 pub mod agreement;
 mod builder;
-pub mod facts;
 mod linear;
 mod llama;
-pub mod proto;
 pub mod source;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use edgebench_onnx::{proto, weight_facts, WeightFacts};
 pub use edgebench_reference::synth::{LlamaConfig, LlamaWeights, Preset};
-pub use facts::{llama_parameter_count, weight_facts, WeightFacts};
 pub use source::{PresetWeights, WeightSource};
 
 use std::io::Write;
@@ -67,9 +66,6 @@ pub enum ExportError {
         #[source]
         source: std::io::Error,
     },
-    /// A file that is not a readable ONNX model (for [`weight_facts`]).
-    #[error("reading {path}: not a readable ONNX model: {reason}")]
-    Unreadable { path: PathBuf, reason: String },
 }
 
 /// What was written.
@@ -300,6 +296,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let e = write_onnx_from(&src, OnnxVariant::Fp32, &dir.path().join("x.onnx")).unwrap_err();
         assert!(e.to_string().contains("num_key_value_heads"), "{e}");
+    }
+
+    #[test]
+    fn shape_fallback_matches_the_config() {
+        use edgebench_backend::ModelInfo;
+        use edgebench_onnx::llama_parameter_count;
+        for p in Preset::ALL {
+            let c = p.config();
+            let info = ModelInfo {
+                vocab_size: c.vocab_size,
+                embedding_length: c.hidden_size,
+                block_count: c.num_hidden_layers,
+                head_count: c.num_attention_heads,
+                head_count_kv: c.num_key_value_heads,
+                feed_forward_length: c.intermediate_size,
+                ..ModelInfo::default()
+            };
+            assert_eq!(
+                llama_parameter_count(&info, c.tie_word_embeddings),
+                c.parameter_count(),
+                "{p}"
+            );
+        }
     }
 
     #[test]

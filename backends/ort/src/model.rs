@@ -7,6 +7,7 @@
 use crate::library::Runtime;
 use crate::OptLevel;
 use edgebench_backend::{BackendError, LoadOptions, Logits, Model, ModelInfo, ModelSpec, Session};
+use edgebench_onnx::{decoder_info, DecoderShape};
 use ort::session::{Session as OrtSession, SessionInputValue};
 use ort::value::{DynValue, Tensor, ValueType};
 use std::borrow::Cow;
@@ -134,59 +135,15 @@ impl OrtModel {
         if kv.is_empty() {
             return Err(not_decoder());
         }
-        let (custom_keys, variant, tied) = {
-            let md = session.metadata().ok();
-            let get = |k: &str| md.as_ref().and_then(|m| m.custom(k));
-            let keys: Vec<(String, usize)> = [
-                "llama.hidden_size",
-                "llama.num_attention_heads",
-                "llama.intermediate_size",
-            ]
-            .iter()
-            .map(|k| {
-                (
-                    k.to_string(),
-                    get(k).and_then(|v| v.parse().ok()).unwrap_or(0),
-                )
-            })
-            .collect();
-            let tied = get("llama.tie_word_embeddings").is_some_and(|v| v == "true");
-            (keys, get("edgebench.variant"), tied)
-        };
-        let custom = |k: &str| -> usize {
-            custom_keys
-                .iter()
-                .find(|(n, _)| n == k)
-                .map_or(0, |(_, v)| *v)
-        };
-        let variant = variant
-            .or_else(|| spec.quant.clone())
-            .unwrap_or_else(|| "unknown".into());
-        let n_layers = kv.len() / 2;
-        let mut info = ModelInfo {
-            architecture: "llama".into(),
+        let shape = DecoderShape {
             vocab_size: vocab as usize,
-            context_length: opts.max_seq_len,
-            embedding_length: custom("llama.hidden_size"),
-            block_count: n_layers,
-            head_count: custom("llama.num_attention_heads"),
+            block_count: kv.len() / 2,
             head_count_kv: kv_heads,
-            feed_forward_length: custom("llama.intermediate_size"),
-            weight_types: variant,
-            parameter_count: 0,
-            weight_bytes: None,
         };
-        // From the graph's initializers; if the graph cannot be read here although ONNX Runtime
-        // loaded it, the parameter count of a llama of this shape and no bandwidth figure.
-        match edgebench_onnx_export::weight_facts(&spec.path) {
-            Ok(f) => {
-                info.parameter_count = f.parameter_count;
-                info.weight_bytes = Some(f.decode_bytes);
-            }
-            Err(_) => {
-                info.parameter_count = edgebench_onnx_export::llama_parameter_count(&info, tied)
-            }
-        }
+        let info = {
+            let md = session.metadata().ok();
+            decoder_info(spec, opts, shape, |k| md.as_ref().and_then(|m| m.custom(k)))
+        };
         Ok(OrtModel {
             has_mask: in_names.iter().any(|n| n == "attention_mask"),
             has_positions: in_names.iter().any(|n| n == "position_ids"),

@@ -1,6 +1,7 @@
 //! Loading a decoder-with-past ONNX file into one optimised tract plan, and running sessions on it.
 
 use edgebench_backend::{BackendError, LoadOptions, Logits, Model, ModelInfo, ModelSpec, Session};
+use edgebench_onnx::{decoder_info, DecoderShape};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use tract_onnx::pb::ModelProto;
@@ -196,34 +197,12 @@ impl TractModel {
                         .cloned()
                 })
         };
-        let num = |k: &str| prop(k).and_then(|v| v.parse().ok()).unwrap_or(0);
-        let mut info = ModelInfo {
-            architecture: "llama".into(),
+        let shape = DecoderShape {
             vocab_size: vocab,
-            context_length: opts.max_seq_len,
-            embedding_length: num("llama.hidden_size"),
             block_count: kv.len() / 2,
-            head_count: num("llama.num_attention_heads"),
             head_count_kv: kv_heads,
-            feed_forward_length: num("llama.intermediate_size"),
-            weight_types: prop("edgebench.variant")
-                .or_else(|| spec.quant.clone())
-                .unwrap_or_else(|| "unknown".into()),
-            parameter_count: 0,
-            weight_bytes: None,
         };
-        // From the graph's initializers; if the graph cannot be read here although tract
-        // parsed it, the parameter count of a llama of this shape and no bandwidth figure.
-        match edgebench_onnx_export::weight_facts(path) {
-            Ok(f) => {
-                info.parameter_count = f.parameter_count;
-                info.weight_bytes = Some(f.decode_bytes);
-            }
-            Err(_) => {
-                let tied = prop("llama.tie_word_embeddings").is_some_and(|v| v == "true");
-                info.parameter_count = edgebench_onnx_export::llama_parameter_count(&info, tied);
-            }
-        }
+        let info = decoder_info(spec, opts, shape, prop);
         let plan = optimized
             .into_runnable()
             .map_err(|e| rt_err(format!("building the plan: {e:#}")))?;

@@ -1,21 +1,7 @@
-//! The subset of `onnx.proto` this crate writes, encoded by hand.
-//!
-//! Protobuf's wire format is small enough to write directly: a field is a varint key
-//! `(number << 3) | wire_type` followed by a varint (type 0) or a length-prefixed byte string
-//! (type 2, used for strings, bytes, nested messages and packed repeated numbers). Writing it
-//! here keeps the crate free of `prost`/`protoc`. Field numbers are those of onnx.proto (IR 8).
+//! The encoder: each message type of [`super`] written as its protobuf bytes, fields in
+//! onnx.proto's numbering, nested messages length-prefixed.
 
-/// `TensorProto.DataType` values used here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(i32)]
-pub enum DataType {
-    Float = 1,
-    Uint8 = 2,
-    Int8 = 3,
-    Int32 = 6,
-    Int64 = 7,
-    Bool = 9,
-}
+use super::{Attr, AttrValue, Dim, Graph, Model, Node, Tensor, ValueInfo};
 
 #[derive(Default)]
 struct Enc(Vec<u8>);
@@ -65,18 +51,6 @@ trait Encode {
     fn encode(&self, e: &mut Enc);
 }
 
-/// A tensor: an initializer, or the value of a `Constant`/`ConstantOfShape` attribute.
-#[derive(Debug, Clone)]
-pub struct Tensor {
-    pub name: String,
-    pub dims: Vec<i64>,
-    pub data_type: DataType,
-    /// Little-endian raw bytes; empty when the data lives in `external`.
-    pub raw: Vec<u8>,
-    /// `(location, offset, length)` in an external data file.
-    pub external: Option<(String, u64, u64)>,
-}
-
 impl Encode for Tensor {
     fn encode(&self, e: &mut Enc) {
         e.packed_ints(1, &self.dims);
@@ -107,21 +81,6 @@ impl Encode for StringPair {
     }
 }
 
-/// A node attribute value.
-#[derive(Debug, Clone)]
-pub enum AttrValue {
-    Int(i64),
-    Float(f32),
-    Ints(Vec<i64>),
-    Tensor(Tensor),
-}
-
-#[derive(Debug, Clone)]
-pub struct Attr {
-    pub name: String,
-    pub value: AttrValue,
-}
-
 impl Encode for Attr {
     fn encode(&self, e: &mut Enc) {
         e.str(1, &self.name);
@@ -147,16 +106,6 @@ impl Encode for Attr {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct Node {
-    pub name: String,
-    pub op_type: String,
-    pub domain: String,
-    pub inputs: Vec<String>,
-    pub outputs: Vec<String>,
-    pub attrs: Vec<Attr>,
-}
-
 impl Encode for Node {
     fn encode(&self, e: &mut Enc) {
         for i in &self.inputs {
@@ -174,20 +123,6 @@ impl Encode for Node {
             e.str(7, &self.domain);
         }
     }
-}
-
-/// One axis of a graph input/output: a fixed size or a named symbol.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Dim {
-    Fixed(i64),
-    Param(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct ValueInfo {
-    pub name: String,
-    pub elem_type: DataType,
-    pub dims: Vec<Dim>,
 }
 
 struct Shape<'a>(&'a [Dim]);
@@ -228,15 +163,6 @@ impl Encode for ValueInfo {
     }
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Graph {
-    pub name: String,
-    pub nodes: Vec<Node>,
-    pub initializers: Vec<Tensor>,
-    pub inputs: Vec<ValueInfo>,
-    pub outputs: Vec<ValueInfo>,
-}
-
 impl Encode for Graph {
     fn encode(&self, e: &mut Enc) {
         for n in &self.nodes {
@@ -253,18 +179,6 @@ impl Encode for Graph {
             e.msg(12, o);
         }
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct Model {
-    pub ir_version: i64,
-    /// `(domain, version)`; the default domain is `""`.
-    pub opsets: Vec<(String, i64)>,
-    pub producer_name: String,
-    pub producer_version: String,
-    pub doc_string: String,
-    pub metadata: Vec<(String, String)>,
-    pub graph: Graph,
 }
 
 struct OpsetId<'a>(&'a str, i64);

@@ -18,15 +18,16 @@
 
 mod common;
 
-use edgebench_backend::conformance::{greedy, max_abs_diff};
-use edgebench_backend::{argmax, Backend, LoadOptions, Logits, Model};
+use edgebench_backend::agreement::{compare_rows, teacher_forced};
+use edgebench_backend::conformance::greedy;
+use edgebench_backend::{Backend, LoadOptions, Logits, Model};
 use edgebench_candle::CandleBackend;
 use edgebench_reference::synth::{Preset, SynthQuant};
 use edgebench_reference::ReferenceBackend;
 use std::path::Path;
 
 const STEPS: usize = 32;
-const F32_TOL: f32 = 1e-3;
+const F32_TOL: f64 = 1e-3;
 
 fn load(b: &dyn Backend, path: &Path) -> Box<dyn Model> {
     let opts = LoadOptions {
@@ -49,16 +50,12 @@ fn run(b: &dyn Backend, path: &Path) -> (Vec<u32>, Vec<Logits>) {
 
 /// Greedy on both engines: (tokens matching before the first difference, max |Δlogit| over
 /// the steps up to and including it).
-fn compare_engines(path: &Path) -> (usize, f32) {
+fn compare_engines(path: &Path) -> (usize, f64) {
     let (tc, lc) = run(&CandleBackend, path);
     let (tr, lr) = run(&ReferenceBackend, path);
     let same = tc.iter().zip(&tr).take_while(|(a, b)| a == b).count();
-    let worst = lc
-        .iter()
-        .zip(&lr)
-        .take(same + 1)
-        .map(|(a, b)| max_abs_diff(a, b))
-        .fold(0.0, f32::max);
+    let n = (same + 1).min(lc.len()).min(lr.len());
+    let worst = compare_rows(&lr[..n], &lc[..n]).map_or(f64::INFINITY, |a| a.max_abs_logit_diff);
     (same, worst)
 }
 
@@ -87,48 +84,17 @@ fn f32_stories15m_matches_reference() {
     f32_matches_reference(Preset::Stories15m);
 }
 
-/// Softmax of `l` in f64.
-fn softmax(l: &[f32]) -> Vec<f64> {
-    let max = l.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
-    let e: Vec<f64> = l.iter().map(|&x| (x as f64 - max).exp()).collect();
-    let sum: f64 = e.iter().sum();
-    e.into_iter().map(|x| x / sum).collect()
-}
-
-/// KL(p ‖ q) for logits `p`, `q`.
-fn kl(p: &[f32], q: &[f32]) -> f64 {
-    softmax(p)
-        .iter()
-        .zip(softmax(q))
-        .filter(|(pi, _)| **pi > 0.0)
-        .map(|(pi, qi)| pi * (pi / qi.max(1e-300)).ln())
-        .sum()
-}
-
 /// candle on `quant` against candle on f32, teacher-forced on the f32 greedy stream:
 /// (top-1 agreement, mean KL(f32 ‖ quant)) over the 33 positions.
 fn quant_vs_f32(dir: &Path, preset: Preset, quant: SynthQuant) -> (f64, f64) {
     let (tokens, reference) = run(&CandleBackend, &common::synth(dir, preset, SynthQuant::F32));
     let m = load(&CandleBackend, &common::synth(dir, preset, quant));
     let mut s = m.session().unwrap();
-    let mut logits = vec![s.prefill(&prompt(m.info().vocab_size)).unwrap()];
-    for &t in &tokens {
-        logits.push(s.step(t).unwrap());
-    }
-    let n = reference.len() as f64;
-    let top1 = reference
-        .iter()
-        .zip(&logits)
-        .filter(|(a, b)| argmax(a) == argmax(b))
-        .count() as f64
-        / n;
-    let mean_kl = reference
-        .iter()
-        .zip(&logits)
-        .map(|(a, b)| kl(a, b))
-        .sum::<f64>()
-        / n;
-    (top1, mean_kl)
+    let logits: Vec<Logits> =
+        teacher_forced(s.as_mut(), &prompt(m.info().vocab_size), &tokens).unwrap();
+    let a = compare_rows(&reference, &logits)
+        .unwrap_or_else(|| panic!("{preset} {quant}: logits of another shape than f32's"));
+    (a.top1_rate, a.mean_kl)
 }
 
 fn quantized_report(preset: Preset) {

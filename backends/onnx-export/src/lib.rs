@@ -10,7 +10,6 @@
 //!
 //! See the crate README for the ops each variant uses.
 
-pub mod agreement;
 mod builder;
 mod linear;
 mod llama;

@@ -2,7 +2,8 @@
 //! (feature `testing`): synthesize a preset as ONNX and as f32 GGUF from one weight set, load,
 //! compare, and build broken files (truncated, unknown op). They panic on failure, as tests do.
 
-use crate::{agreement, write_onnx, LlamaWeights, OnnxVariant};
+use crate::{write_onnx, LlamaWeights, OnnxVariant};
+use edgebench_backend::agreement::{compare_rows, teacher_forced, Agreement};
 use edgebench_backend::{conformance, Backend, LoadOptions, Logits, Model, ModelFormat, ModelSpec};
 use edgebench_reference::synth::{canonical_weights, write_gguf, Preset, SynthQuant};
 use edgebench_reference::ReferenceBackend;
@@ -50,9 +51,20 @@ pub fn prompt(vocab: usize) -> Vec<u32> {
     (0..12u32).map(|i| (i * 53 + 7) % vocab as u32).collect()
 }
 
+/// [`compare_rows`] of two runs' logits; panics (naming `what`) when their shapes differ.
+fn agreement(reference: &[Logits], other: &[Logits], what: &str) -> Agreement {
+    compare_rows(reference, other).unwrap_or_else(|| {
+        panic!(
+            "{what}: {} positions against {}, or rows of different lengths",
+            other.len(),
+            reference.len()
+        )
+    })
+}
+
 /// Greedy `steps` tokens on `backend` (ONNX fp32) and on the reference engine (GGUF f32) from
 /// the same weights; returns (max |Δlogit| over all positions, tokens equal, tokens).
-pub fn f32_agreement(backend: &dyn Backend, preset: Preset, steps: usize) -> (f32, bool, Vec<u32>) {
+pub fn f32_agreement(backend: &dyn Backend, preset: Preset, steps: usize) -> (f64, bool, Vec<u32>) {
     let dir = tempfile::tempdir().unwrap();
     let w = weights(preset);
     let onnx_path = onnx(&w, dir.path(), OnnxVariant::Fp32);
@@ -62,7 +74,7 @@ pub fn f32_agreement(backend: &dyn Backend, preset: Preset, steps: usize) -> (f3
     let refm = load(&ReferenceBackend, &gguf_path);
     let (t1, l1) = conformance::greedy(ours.session().unwrap().as_mut(), &p, steps).unwrap();
     let (t2, l2) = conformance::greedy(refm.session().unwrap().as_mut(), &p, steps).unwrap();
-    let d = agreement::max_abs_diff_all(&l1, &l2);
+    let d = agreement(&l2, &l1, backend.name()).max_abs_logit_diff;
     println!(
         "{} vs reference, {preset} f32, {steps} greedy steps: tokens {}, max |dlogit| {d:.3e}",
         backend.name(),
@@ -89,10 +101,9 @@ pub fn quant_agreement(
     let (tokens, base_logits) =
         conformance::greedy(base.session().unwrap().as_mut(), &p, steps).unwrap();
     let q = load(backend, &onnx(&w, dir.path(), variant));
-    let ql: Vec<Logits> =
-        agreement::teacher_forced(q.session().unwrap().as_mut(), &p, &tokens).unwrap();
-    let top1 = agreement::top1_agreement(&base_logits, &ql);
-    let kl = agreement::mean_kl(&base_logits, &ql);
+    let ql = teacher_forced(q.session().unwrap().as_mut(), &p, &tokens).unwrap();
+    let a = agreement(&base_logits, &ql, variant.as_str());
+    let (top1, kl) = (a.top1_rate, a.mean_kl);
     println!(
         "{} {preset} {} vs fp32 ({} positions): top-1 agreement {top1:.3}, mean KL {kl:.4}",
         backend.name(),

@@ -1,6 +1,10 @@
 //! Test fixtures shared by the ONNX backends' tests and the harness's end-to-end tests
 //! (feature `testing`): synthesize a preset as ONNX and as f32 GGUF from one weight set, load,
 //! compare, and build broken files (truncated, unknown op). They panic on failure, as tests do.
+//! [`suite`] turns them into the test suite every ONNX backend runs
+//! ([`onnx_backend_tests!`](crate::onnx_backend_tests)).
+
+pub mod suite;
 
 use crate::{write_onnx, LlamaWeights, OnnxVariant};
 use edgebench_backend::agreement::{compare_rows, teacher_forced, Agreement};

@@ -24,11 +24,7 @@ fn find_pip(pythons: &[OsString]) -> Option<&OsString> {
 /// Download `pin`'s wheel into `dir` with the first of `pythons` that has pip; returns its
 /// path (not yet checked).
 pub(crate) fn download(pythons: &[OsString], pin: &Pin, dir: &Path) -> Result<PathBuf, Failure> {
-    let explicit = format!(
-        "set ORT_DYLIB_PATH=/path/to/{} (or EDGEBENCH_ORT_WHEEL=/path/to/{})",
-        pin.library_name(),
-        pin.file_name
-    );
+    let explicit = format!("set ORT_DYLIB_PATH=/path/to/{}", pin.library_name());
     let Some(py) = find_pip(pythons) else {
         let tried: Vec<String> = pythons
             .iter()
@@ -80,19 +76,23 @@ pub(crate) fn download(pythons: &[OsString], pin: &Pin, dir: &Path) -> Result<Pa
         ]
         .iter()
         .any(|m| stderr.contains(m));
-        let what = if offline {
-            "pip could not reach PyPI to download"
+        let reason = if offline {
+            format!(
+                "pip could not reach PyPI to download onnxruntime=={}{}",
+                pin.version,
+                connection_error(&stderr).map_or_else(String::new, |e| format!(" ({e})"))
+            )
         } else {
-            "pip could not download"
-        };
-        return Err(Failure {
-            reason: format!(
-                "{what} onnxruntime=={} for {}: {}",
+            format!(
+                "pip could not download onnxruntime=={} for {}: {}",
                 pin.version,
                 pin.platform,
                 error_line(&stderr)
-            ),
-            fix: format!("connect to PyPI (or a mirror set in PIP_INDEX_URL), or {explicit}"),
+            )
+        };
+        return Err(Failure {
+            reason,
+            fix: format!("connect to PyPI (or set PIP_INDEX_URL to a mirror), or {explicit}"),
         });
     }
     let saved: Vec<String> = std::fs::read_dir(dir)
@@ -110,6 +110,14 @@ pub(crate) fn download(pythons: &[OsString], pin: &Pin, dir: &Path) -> Result<Pa
         ),
         fix: format!("check your pip index (PIP_INDEX_URL), or {explicit}"),
     })
+}
+
+/// urllib3's reason in pip's retry warnings: `[Errno -2] Name or service not known`.
+fn connection_error(stderr: &str) -> Option<&str> {
+    const MARK: &str = "Failed to establish a new connection: ";
+    let rest = &stderr[stderr.find(MARK)? + MARK.len()..];
+    let end = rest.find(['\'', '\n']).unwrap_or(rest.len());
+    Some(rest[..end].trim()).filter(|e| !e.is_empty())
 }
 
 /// pip's first `ERROR:` line (else its last line), shortened to one line of reasonable length.
@@ -158,5 +166,15 @@ mod tests {
         );
         assert_eq!(error_line(""), "no output");
         assert_eq!(error_line(&"x".repeat(500)).len(), 203);
+    }
+
+    #[test]
+    fn the_connection_error_is_kept() {
+        let text = "WARNING: Retrying (Retry(total=0)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno -2] Name or service not known')': /simple/onnxruntime/\n";
+        assert_eq!(
+            connection_error(text),
+            Some("[Errno -2] Name or service not known")
+        );
+        assert_eq!(connection_error("ERROR: nope"), None);
     }
 }

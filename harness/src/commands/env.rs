@@ -91,6 +91,10 @@ pub fn render(e: &Environment) -> String {
                 b.read_all_bytes_per_s / 1e9,
                 b.threads_all
             );
+            if !b.curve.is_empty() {
+                let _ = writeln!(s, "\nread bandwidth by buffer size (the roofline's curve):");
+                s.push_str(&crate::bandwidth::render_curve(b));
+            }
         }
         None => {
             let _ = writeln!(s, "bandwidth   not measured");

@@ -11,14 +11,13 @@ pub fn list() -> Result<i32> {
     );
     for e in crate::registry::entries() {
         let formats: Vec<&str> = e.formats.iter().map(|f| f.as_str()).collect();
-        let will_fetch = ort.as_ref().and_then(|(_, row)| row.clone());
-        let status = match e.make {
-            None => format!(
+        let status = match (e.make, &ort.row) {
+            (None, _) => format!(
                 "not compiled in; rebuild with `--features {}`",
                 e.feature.unwrap_or_default()
             ),
-            Some(_) if e.name == "ort" && will_fetch.is_some() => will_fetch.unwrap_or_default(),
-            Some(make) => {
+            (Some(_), Some(row)) if e.name == "ort" => row.clone(),
+            (Some(make), _) => {
                 let b = make();
                 match b.check() {
                     Ok(()) => {
@@ -39,28 +38,45 @@ pub fn list() -> Result<i32> {
             e.feature.unwrap_or("-")
         );
     }
-    if let Some((line, _)) = ort {
+    if let Some(line) = ort.line {
         println!("\nONNX Runtime library: {line}");
     }
     Ok(0)
 }
 
-/// Where ONNX Runtime comes from (a line for the end), and the `ort` row's status when it is
-/// not installed yet but will be fetched on first use (a check would only say "unavailable").
+/// What `list` says about ONNX Runtime besides the check.
+#[derive(Default)]
+struct OrtLibrary {
+    /// The `ort` row when no library is installed: what will be fetched, or why nothing can be
+    /// (a check would only say "not installed").
+    row: Option<String>,
+    /// The closing line: the library and where it was found, or what will be fetched.
+    line: Option<String>,
+}
+
 #[cfg(feature = "ort")]
-fn ort_library() -> Option<(String, Option<String>)> {
+fn ort_library() -> OrtLibrary {
     use edgebench_ort::library::{status, Status};
     let s = status();
-    let row = match &s {
-        Status::WillFetch { version, .. } => Some(format!(
-            "not present: ONNX Runtime {version} will be fetched on first use"
-        )),
-        _ => None,
-    };
-    Some((s.to_string(), row))
+    match &s {
+        Status::Found(_) => OrtLibrary {
+            row: None,
+            line: Some(s.to_string()),
+        },
+        Status::WillFetch { version, .. } => OrtLibrary {
+            row: Some(format!(
+                "not present: ONNX Runtime {version} will be fetched on first use"
+            )),
+            line: Some(s.to_string()),
+        },
+        Status::Unavailable(e) => OrtLibrary {
+            row: Some(format!("unavailable: {e}")),
+            line: None,
+        },
+    }
 }
 
 #[cfg(not(feature = "ort"))]
-fn ort_library() -> Option<(String, Option<String>)> {
-    None
+fn ort_library() -> OrtLibrary {
+    OrtLibrary::default()
 }

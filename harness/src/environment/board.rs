@@ -33,7 +33,7 @@ pub fn collect() -> Option<BoardInfo> {
 pub fn detect(root: &Path, features: Vec<String>, qemu_cpu: Option<&str>) -> BoardInfo {
     let cpuinfo = std::fs::read_to_string(root.join("proc/cpuinfo")).unwrap_or_default();
     let mut evidence = Vec::new();
-    if let Some(arch) = read_trim(&root.join("proc/sys/kernel/arch")) {
+    if let Some(arch) = super::read_trim(root.join("proc/sys/kernel/arch")) {
         if arch != "aarch64" && arch != "arm64" {
             evidence.push(format!("the kernel is {arch} (/proc/sys/kernel/arch)"));
         }
@@ -67,7 +67,7 @@ pub fn detect(root: &Path, features: Vec<String>, qemu_cpu: Option<&str>) -> Boa
     }
     let emulated = !evidence.is_empty();
     BoardInfo {
-        model: read_trim(&root.join("proc/device-tree/model")),
+        model: super::read_trim(root.join("proc/device-tree/model")),
         // Under emulation /proc/cpuinfo is the host's: no arm64 cores to name.
         cpu_parts: cpu_parts(&cpuinfo),
         features,
@@ -80,16 +80,6 @@ pub fn detect(root: &Path, features: Vec<String>, qemu_cpu: Option<&str>) -> Boa
             )
         }),
     }
-}
-
-fn read_trim(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path)
-        .ok()
-        .map(|s| {
-            s.trim_matches(|c: char| c.is_whitespace() || c == '\0')
-                .to_string()
-        })
-        .filter(|s| !s.is_empty())
 }
 
 /// `["Cortex-A55 ×4", "Cortex-A78 ×4"]`: one entry per distinct (implementer, part), in the

@@ -59,10 +59,6 @@ impl Reasons {
             .join(" ")
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
-    }
-
     /// The section listing every reason once (empty when there are none).
     pub fn render(&self) -> String {
         let mut s = String::new();

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 /// A cached curve older than this is measured again.
 pub const MAX_AGE_H: i64 = 24;
 
-/// Bumped when the way the curve is measured changes, so older files are not reused.
-const METHOD: u32 = 1;
+/// Bumped when the way the curve is measured changes, so older files are not reused (2:
+/// debug builds stopped writing their slow curves).
+const METHOD: u32 = 2;
 
 /// What must not change for a cached curve to still describe this machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,6 +18,10 @@ pub struct Settings {
     pub pass_s: f64,
     /// Passes per (size, threads); the fastest counts.
     pub passes: usize,
+    /// Passes for buffers of at least `large_bytes`: one read of them is already a long pass,
+    /// and several such sizes share the DRAM plateau, whose best the envelope takes.
+    pub large_passes: usize,
+    pub large_bytes: usize,
 }
 
 /// Buffer sizes: [`MIN_BYTES`] × √2ᵏ (rounded to whole KiB) up to `max_bytes`, which is the last.
@@ -96,7 +100,12 @@ pub fn measure_threads(
             }
             let mut best = 0.0f64;
             let mut counted = 0;
-            while counted < s.passes {
+            let passes = if bytes >= s.large_bytes {
+                s.large_passes
+            } else {
+                s.passes
+            };
+            while counted < passes {
                 let dt = pass(words, reps);
                 if dt < s.pass_s {
                     // Too short to trust; not counted. Lengthen it.
@@ -149,6 +158,8 @@ mod tests {
         let settings = Settings {
             pass_s: 0.000_2,
             passes: 2,
+            large_passes: 1,
+            large_bytes: 128 << 10,
         };
         let read = edgebench_reference::kernels::stream::SCALAR;
         for threads in [1, 3] {

@@ -14,7 +14,7 @@ fn fp() -> Fingerprint {
         mem_total_bytes: Some(8 << 30),
         arch: "x86_64".into(),
         read_kernel: "avx2".into(),
-        method: 1,
+        method: 2,
     }
 }
 
@@ -59,6 +59,7 @@ fn cache_is_written_reused_for_a_day_then_measured_again() {
             Some(dir.path()),
             &fp(),
             remeasure,
+            true,
             now,
             &mut fake(&calls),
         )
@@ -109,6 +110,7 @@ fn a_missing_thread_count_is_measured_alone_and_merged() {
         Some(dir.path()),
         &fp(),
         false,
+        true,
         now,
         &mut fake(&calls),
     );
@@ -118,6 +120,7 @@ fn a_missing_thread_count_is_measured_alone_and_merged() {
         Some(dir.path()),
         &fp(),
         false,
+        true,
         later,
         &mut fake(&calls),
     );
@@ -130,6 +133,7 @@ fn a_missing_thread_count_is_measured_alone_and_merged() {
         Some(dir.path()),
         &fp(),
         false,
+        true,
         later,
         &mut fake(&calls),
     );
@@ -149,6 +153,7 @@ fn an_unwritable_cache_is_a_note_not_an_error() {
         Some(&file.join("edgebench")),
         &fp(),
         false,
+        true,
         now,
         &mut fake(&calls),
     );
@@ -156,7 +161,15 @@ fn an_unwritable_cache_is_a_note_not_an_error() {
     let note = bw.cache_note.unwrap();
     assert!(note.contains("could not write"), "{note}");
 
-    let none = obtain(&request(&[1]), None, &fp(), false, now, &mut fake(&calls));
+    let none = obtain(
+        &request(&[1]),
+        None,
+        &fp(),
+        false,
+        true,
+        now,
+        &mut fake(&calls),
+    );
     assert!(none
         .cache_note
         .unwrap()
@@ -171,6 +184,7 @@ fn summary_fields_come_from_the_largest_buffer() {
         None,
         &fp(),
         false,
+        true,
         Utc::now(),
         &mut fake(&calls),
     );
@@ -190,6 +204,7 @@ fn render_curve_is_a_table_of_sizes_by_threads() {
         None,
         &fp(),
         false,
+        true,
         at("2026-05-02T08:00:00Z"),
         &mut fake(&calls),
     );
@@ -240,4 +255,45 @@ fn cache_sizes_parse() {
     assert_eq!(parse_cache_size("1M"), Some(1 << 20));
     assert_eq!(parse_cache_size("512"), Some(512));
     assert_eq!(parse_cache_size("x"), None);
+}
+
+#[test]
+fn a_debug_build_reads_the_cache_but_does_not_write_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = RefCell::new(vec![]);
+    let now = at("2026-05-02T08:00:00Z");
+    let bw = obtain(
+        &request(&[1]),
+        Some(dir.path()),
+        &fp(),
+        false,
+        false,
+        now,
+        &mut fake(&calls),
+    );
+    assert!(bw
+        .cache_note
+        .unwrap()
+        .contains("not written by a debug build"));
+    assert!(!dir.path().join(fp().file_name()).exists());
+    obtain(
+        &request(&[1]),
+        Some(dir.path()),
+        &fp(),
+        false,
+        true,
+        now,
+        &mut fake(&calls),
+    );
+    let reused = obtain(
+        &request(&[1]),
+        Some(dir.path()),
+        &fp(),
+        false,
+        false,
+        now,
+        &mut fake(&calls),
+    );
+    assert!(reused.cached);
+    assert_eq!(calls.borrow().len(), 2);
 }

@@ -83,10 +83,11 @@ impl Bandwidth {
     /// `None` without a curve.
     ///
     /// Uses the curve of `threads`, else of the smallest measured count above it, else of the
-    /// largest (more threads never read slower, so the answer stays an upper bound). Within
-    /// it, the upper envelope (the best bandwidth at this size or any larger one: a smaller
-    /// buffer never reads slower, so a dip is noise from something else running), linear in
-    /// bandwidth between measured sizes on a log-size axis, clamped at both ends.
+    /// largest, and never less than a curve of fewer threads (more threads never read slower,
+    /// so the answer stays an upper bound). Within a curve, the upper envelope (the best
+    /// bandwidth at this size or any larger one: a smaller buffer never reads slower, so a
+    /// dip is noise from something else running), linear in bandwidth between measured sizes
+    /// on a log-size axis, clamped at both ends.
     pub fn at(&self, working_set_bytes: u64, threads: usize) -> Option<f64> {
         let counts = self.thread_counts();
         let t = counts
@@ -94,26 +95,34 @@ impl Bandwidth {
             .copied()
             .find(|&c| c >= threads)
             .or(counts.last().copied())?;
-        let curve = self.curve_for(t);
-        let mut envelope: Vec<(f64, f64)> = Vec::with_capacity(curve.len());
-        let mut best = 0.0f64;
-        for p in curve.iter().rev() {
-            best = best.max(p.read_bytes_per_s);
-            envelope.push(((p.bytes as f64).log2(), best));
-        }
-        envelope.reverse();
-        let x = (working_set_bytes.max(1) as f64).log2();
-        let (first, last) = (envelope.first()?, envelope.last()?);
-        if x <= first.0 {
-            return Some(first.1);
-        }
-        if x >= last.0 {
-            return Some(last.1);
-        }
-        let i = envelope.partition_point(|&(lx, _)| lx <= x);
-        let ((x0, y0), (x1, y1)) = (envelope[i - 1], envelope[i]);
-        Some(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+        counts
+            .iter()
+            .filter(|&&c| c <= t)
+            .filter_map(|&c| envelope_at(&self.curve_for(c), working_set_bytes))
+            .reduce(f64::max)
     }
+}
+
+/// The upper envelope of one thread count's curve (sizes ascending) at `bytes`.
+fn envelope_at(curve: &[BandwidthPoint], bytes: u64) -> Option<f64> {
+    let mut envelope: Vec<(f64, f64)> = Vec::with_capacity(curve.len());
+    let mut best = 0.0f64;
+    for p in curve.iter().rev() {
+        best = best.max(p.read_bytes_per_s);
+        envelope.push(((p.bytes as f64).log2(), best));
+    }
+    envelope.reverse();
+    let x = (bytes.max(1) as f64).log2();
+    let (first, last) = (envelope.first()?, envelope.last()?);
+    if x <= first.0 {
+        return Some(first.1);
+    }
+    if x >= last.0 {
+        return Some(last.1);
+    }
+    let i = envelope.partition_point(|&(lx, _)| lx <= x);
+    let ((x0, y0), (x1, y1)) = (envelope[i - 1], envelope[i]);
+    Some(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
 }
 
 /// The decode ceiling for a model that reads `weight_bytes` per token.
@@ -206,6 +215,20 @@ mod tests {
             point(4 * MB, 1, 40.0),
         ]);
         assert_eq!(b.at(2 * MB, 1), Some(40e9));
+    }
+
+    #[test]
+    fn more_threads_are_never_slower_than_fewer() {
+        // Two threads measured while another process held the second core.
+        let b = with_curve(vec![
+            point(MB, 1, 100.0),
+            point(64 * MB, 1, 10.0),
+            point(MB, 2, 60.0),
+            point(64 * MB, 2, 18.0),
+        ]);
+        assert_eq!(b.at(MB, 2), Some(100e9));
+        assert_eq!(b.at(64 * MB, 2), Some(18e9));
+        assert_eq!(b.at(MB, 1), Some(100e9));
     }
 
     #[test]

@@ -148,8 +148,8 @@ mod tests {
         assert_eq!(roof.bandwidth_bytes_per_s, 100e9);
         assert!((roof.ceiling_tok_s - 100e9 / MB as f64).abs() < 1e-6);
         assert!(!roof.cache_resident);
-        // The same model on two threads: the 2-thread curve (DRAM only, clamped).
-        let mut r = point(2, MB, 50_000.0);
+        // A 64 MiB model on two threads: the 2-thread curve.
+        let mut r = point(2, 64 * MB, 100.0);
         apply_roofline(&mut r, &curve());
         assert_eq!(r.roofline.unwrap().bandwidth_bytes_per_s, 20e9);
     }

@@ -146,6 +146,7 @@ fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
     // SAFETY: register intrinsics only.
     let ma =
         |a: float32x4_t, w: float32x4_t, x: float32x4_t| unsafe { vaddq_f32(a, vmulq_f32(w, x)) };
+    // SAFETY: register intrinsics only.
     let add = |a: float32x4_t, b: float32x4_t| unsafe { vaddq_f32(a, b) };
     let mut acc = [f8_zero(); 4];
     let mut i = 0;

@@ -24,14 +24,14 @@ pub use cache::{Fingerprint, MAX_AGE_H};
 /// Environment variable: `remeasure` ignores (and replaces) the cached curve.
 pub const ENV_VAR: &str = "EDGEBENCH_BANDWIDTH";
 
-/// Passes of at least 2 ms, best of 3 (of 2 from 64 MiB, where one read takes 5-10 ms from
+/// Passes of at least 2 ms, best of 3 (of 2 from 128 MiB, where one read takes 10-20 ms from
 /// DRAM): long enough that thread wake-ups and timer reads are noise, short enough that the
 /// whole curve takes under a second per thread count.
 const SETTINGS: curve::Settings = curve::Settings {
     pass_s: 0.002,
     passes: 3,
     large_passes: 2,
-    large_bytes: 64 << 20,
+    large_bytes: 128 << 20,
 };
 
 /// Largest cache of cpu0 from sysfs (`32768K` → bytes).

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 pub const MAX_AGE_H: i64 = 24;
 
 /// Bumped when the way the curve is measured changes, so older files are not reused (2:
-/// debug builds stopped writing their slow curves).
-const METHOD: u32 = 2;
+/// debug builds stopped writing their slow curves; 3: three passes up to 128 MiB, not 64).
+const METHOD: u32 = 3;
 
 /// What must not change for a cached curve to still describe this machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ fn fp() -> Fingerprint {
         mem_total_bytes: Some(8 << 30),
         arch: "x86_64".into(),
         read_kernel: "avx2".into(),
-        method: 2,
+        method: 3,
     }
 }
 

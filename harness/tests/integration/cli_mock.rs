@@ -286,10 +286,19 @@ fn list_env_and_help() {
         .assert()
         .success()
         .stdout(predicate::str::contains("reference").and(predicate::str::contains("mock")));
-    edgebench().arg("env").assert().success().stdout(
-        predicate::str::contains("logical cores").and(predicate::str::contains("bandwidth   read")),
-    );
+    // A private cache dir: the bandwidth curve is neither read from nor left in the user's.
+    let cache = tempfile::tempdir().unwrap();
     edgebench()
+        .env("XDG_CACHE_HOME", cache.path())
+        .arg("env")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("logical cores")
+                .and(predicate::str::contains("bandwidth   read")),
+        );
+    edgebench()
+        .env("XDG_CACHE_HOME", cache.path())
         .args(["env", "--json"])
         .assert()
         .success()

@@ -101,7 +101,7 @@ env -u RUSTFLAGS EDGEBENCH_AARCH64_BIN="$bin" \
 # cores): it runs when CI has time left for it (EDGEBENCH_CI_START is set by .ci/run; CI's
 # limit is 90 minutes), and always with EDGEBENCH_CI_TARBALL=1.
 elapsed_min=$(( ($(date +%s) - ${EDGEBENCH_CI_START:-$start}) / 60 ))
-if [[ ${EDGEBENCH_CI_TARBALL:-} == 1 || $elapsed_min -lt 45 ]]; then
+if [[ ${EDGEBENCH_CI_TARBALL:-} == 1 || $elapsed_min -lt 35 ]]; then
     step "release tarball for boards (scripts/build-aarch64.sh)"
     bash scripts/build-aarch64.sh | tail -n 3
 else

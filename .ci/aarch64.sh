@@ -15,7 +15,8 @@
 #  5. cross-architecture: the native x86_64 tests compare their digests with the aarch64 ones
 #     and the native smoke run with the emulated ones (identical tokens, identical agreement
 #     figures)
-#  6. scripts/build-aarch64.sh: the release tarball for boards (every backend, ONNX Runtime)
+#  6. scripts/build-aarch64.sh: the release tarball for boards (every backend, ONNX Runtime),
+#     when CI has time left for it (see below)
 #
 # Test binaries and the smoke binary are linked statically (+crt-static): dynamically linked
 # aarch64 programs hang in their first pthread_create under this machine's qemu-user.

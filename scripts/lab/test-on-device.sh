@@ -2,7 +2,8 @@
 # On a device-lab board (aarch64 with Rust installed; also works on x86_64): build the
 # reference engine, print the kernel set it picks, run the kernel tests (every SIMD set against
 # the scalar oracle, bit for bit) and the whole-model agreement tests, then the kernel
-# benchmarks. This is how the NEON set gets verified: CI and the dev box are x86_64.
+# benchmarks. CI verifies the NEON sets under QEMU (.ci/aarch64.sh); this script adds the
+# real board's CPU and its timings, which emulation cannot give.
 #
 #   scripts/lab/test-on-device.sh            # tests + benches
 #   BENCH=0 scripts/lab/test-on-device.sh    # tests only

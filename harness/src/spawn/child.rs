@@ -10,14 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::clock::mono_ns;
 use crate::events::{Control, WorkerEvent};
-use crate::sys::ChildExit;
 
-/// How the worker process ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Code(i32),
-    Signal(i32),
-}
+/// How the worker process ended (`Code(-1)` when it could not be waited for).
+pub use crate::sys::ChildExit as Exit;
 
 /// Why the parent stopped the worker, if it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,11 +163,7 @@ fn kill(pid: u32) {
 
 /// Wait for the child and read its exit status and peak RSS (ru_maxrss).
 fn reap(pid: u32) -> (Exit, Option<u64>) {
-    match crate::sys::wait_child(pid) {
-        Some((ChildExit::Code(c), peak)) => (Exit::Code(c), peak),
-        Some((ChildExit::Signal(s), peak)) => (Exit::Signal(s), peak),
-        None => (Exit::Code(-1), None),
-    }
+    crate::sys::wait_child(pid).unwrap_or((Exit::Code(-1), None))
 }
 
 pub use crate::sys::signal_name;

@@ -17,9 +17,9 @@ mod write;
 
 pub use error::GgufError;
 pub use inspect::{inspect, InspectReport, TensorRow};
-pub use read::{GgufFile, TensorInfo, TensorView};
+pub use read::{GgufFile, TensorInfo, TensorView, MAX_METADATA_KEYS, MAX_TENSORS};
 pub use types::GgmlType;
-pub use value::{MetaValue, ValueType};
+pub use value::{MetaArray, MetaValue, StringArray, ValueType};
 pub use write::{GgufWriter, TensorSpec};
 
 /// `GGUF` as it appears at the start of every file.

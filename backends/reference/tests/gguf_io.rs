@@ -3,7 +3,9 @@
 
 mod common;
 
-use edgebench_reference::gguf::{GgmlType, GgufFile, GgufWriter, MetaValue, TensorSpec, ValueType};
+use edgebench_reference::gguf::{
+    GgmlType, GgufFile, GgufWriter, MetaArray, MetaValue, TensorSpec, ValueType,
+};
 use edgebench_reference::synth::SynthQuant;
 use proptest::prelude::*;
 use std::borrow::Cow;
@@ -24,12 +26,18 @@ fn all_values() -> Vec<(&'static str, MetaValue)> {
         ("t.f64", MetaValue::F64(std::f64::consts::PI)),
         ("t.arr_str", MetaValue::strings(["a", "", "ccc"])),
         ("t.arr_f32", MetaValue::f32s([1.0, -2.0])),
-        ("t.arr_empty", MetaValue::Array(ValueType::U8, vec![])),
+        (
+            "t.arr_empty",
+            MetaValue::Array(MetaArray::empty(ValueType::U8)),
+        ),
         (
             "t.arr_nested",
             MetaValue::Array(
-                ValueType::Array,
-                vec![MetaValue::i32s([1, 2]), MetaValue::i32s([3])],
+                MetaArray::from_values(
+                    ValueType::Array,
+                    vec![MetaValue::i32s([1, 2]), MetaValue::i32s([3])],
+                )
+                .unwrap(),
             ),
         ),
         ("general.alignment", MetaValue::U32(32)),

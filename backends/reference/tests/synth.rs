@@ -60,8 +60,8 @@ fn metadata_and_tensors_follow_llama_cpp() {
     assert_eq!(f.get_str("tokenizer.ggml.model"), Some("llama"));
     let toks = f.get("tokenizer.ggml.tokens").unwrap().as_array().unwrap();
     assert_eq!(toks.len(), 256);
-    assert_eq!(toks[0].as_str(), Some("<unk>"));
-    assert_eq!(toks[3].as_str(), Some("<0x00>"));
+    assert_eq!(toks.as_strings().unwrap().get(0), Some("<unk>"));
+    assert_eq!(toks.get(3).unwrap().as_str(), Some("<0x00>"));
     assert_eq!(
         f.get("tokenizer.ggml.scores")
             .unwrap()

@@ -1,18 +1,28 @@
 //! A bounds-checked little-endian cursor over the mapped file; every read can fail cleanly.
 
-use super::value::{MetaValue, ValueType};
+use super::value::{MetaArray, MetaValue, StringArray, ValueType};
 
 /// Arrays may nest; real files use depth 1. Deeper nesting is treated as corruption.
 const MAX_ARRAY_DEPTH: u32 = 4;
 
+/// Inner arrays (elements of arrays of arrays) a file may hold in all. Real files hold none;
+/// each costs more memory than its 12 bytes in the file, so their number is capped.
+pub(crate) const MAX_NESTED_ARRAYS: u64 = 1 << 16;
+
 pub(crate) struct Cursor<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// Inner arrays still allowed ([`MAX_NESTED_ARRAYS`]).
+    nested_left: u64,
 }
 
 impl<'a> Cursor<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Cursor { buf, pos: 0 }
+        Cursor {
+            buf,
+            pos: 0,
+            nested_left: MAX_NESTED_ARRAYS,
+        }
     }
 
     pub fn pos(&self) -> usize {
@@ -60,9 +70,26 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn string(&mut self, what: &str) -> Result<String, String> {
+        Ok(self.str_lossy(what)?.into_owned())
+    }
+
+    fn str_lossy(&mut self, what: &str) -> Result<std::borrow::Cow<'a, str>, String> {
         let len = self.u64(what)?;
         let b = self.bytes(len, what)?;
-        Ok(String::from_utf8_lossy(b).into_owned())
+        Ok(String::from_utf8_lossy(b))
+    }
+
+    /// `n` fixed-size elements, decoded into one typed vector (the count was checked).
+    fn fixed<T, const N: usize>(
+        &mut self,
+        n: u64,
+        what: &str,
+        decode: impl Fn([u8; N]) -> T,
+    ) -> Result<Vec<T>, String> {
+        let b = self.bytes(n * N as u64, what)?;
+        Ok(b.chunks_exact(N)
+            .map(|c| decode(c.try_into().expect("chunk of N bytes")))
+            .collect())
     }
 
     /// A count of items of at least `min_size` bytes each: rejected before any allocation if
@@ -122,19 +149,61 @@ impl<'a> Cursor<'a> {
                 }
             }
             ValueType::String => MetaValue::String(self.string(what)?),
-            ValueType::Array => {
-                if depth >= MAX_ARRAY_DEPTH {
+            ValueType::Array => MetaValue::Array(self.array_at_depth(what, depth)?),
+        })
+    }
+
+    fn array_at_depth(&mut self, what: &str, depth: u32) -> Result<MetaArray, String> {
+        if depth >= MAX_ARRAY_DEPTH {
+            return Err(format!(
+                "{what}: arrays nested deeper than {MAX_ARRAY_DEPTH}"
+            ));
+        }
+        let et = self.value_type(what)?;
+        // Checked against the bytes left, so no vector below can outgrow the file.
+        let n = self.count(et.min_size(), what)?;
+        Ok(match et {
+            ValueType::U8 => MetaArray::U8(self.fixed(n, what, |[b]: [u8; 1]| b)?),
+            ValueType::I8 => MetaArray::I8(self.fixed(n, what, |[b]: [u8; 1]| b as i8)?),
+            ValueType::U16 => MetaArray::U16(self.fixed(n, what, u16::from_le_bytes)?),
+            ValueType::I16 => MetaArray::I16(self.fixed(n, what, i16::from_le_bytes)?),
+            ValueType::U32 => MetaArray::U32(self.fixed(n, what, u32::from_le_bytes)?),
+            ValueType::I32 => MetaArray::I32(self.fixed(n, what, i32::from_le_bytes)?),
+            ValueType::F32 => MetaArray::F32(self.fixed(n, what, f32::from_le_bytes)?),
+            ValueType::U64 => MetaArray::U64(self.fixed(n, what, u64::from_le_bytes)?),
+            ValueType::I64 => MetaArray::I64(self.fixed(n, what, i64::from_le_bytes)?),
+            ValueType::F64 => MetaArray::F64(self.fixed(n, what, f64::from_le_bytes)?),
+            ValueType::Bool => {
+                let at = self.pos;
+                let b = self.bytes(n, what)?;
+                if let Some(i) = b.iter().position(|&b| b > 1) {
                     return Err(format!(
-                        "{what}: arrays nested deeper than {MAX_ARRAY_DEPTH}"
+                        "{what} at offset {}: bool byte is {}, not 0 or 1",
+                        at + i,
+                        b[i]
                     ));
                 }
-                let et = self.value_type(what)?;
-                let n = self.count(et.min_size(), what)?;
+                MetaArray::Bool(b.iter().map(|&b| b == 1).collect())
+            }
+            ValueType::String => {
+                let mut s = StringArray::with_capacity(n as usize);
+                for _ in 0..n {
+                    s.push(&self.str_lossy(what)?);
+                }
+                MetaArray::String(s)
+            }
+            ValueType::Array => {
+                if n > self.nested_left {
+                    return Err(format!(
+                        "{what}: more than {MAX_NESTED_ARRAYS} arrays inside arrays in this file (real GGUF files hold none): the file is corrupt or hostile"
+                    ));
+                }
+                self.nested_left -= n;
                 let mut items = Vec::with_capacity(n as usize);
                 for _ in 0..n {
-                    items.push(self.value_at_depth(et, what, depth + 1)?);
+                    items.push(self.array_at_depth(what, depth + 1)?);
                 }
-                MetaValue::Array(et, items)
+                MetaArray::Array(items)
             }
         })
     }

@@ -7,6 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+/// Most tensors a file may declare (the largest published models have a few thousand).
+pub const MAX_TENSORS: u64 = 1 << 18;
+/// Most metadata keys a file may declare (real files have tens to hundreds).
+pub const MAX_METADATA_KEYS: u64 = 1 << 16;
+
 /// Where one tensor lives and what it holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TensorInfo {
@@ -108,6 +113,18 @@ impl GgufFile {
         let n_tensors = c.count(24, "tensor count").map_err(bad)?;
         // A key-value pair takes at least 8 (key len) + 4 (type) + 1 bytes.
         let n_kv = c.count(13, "metadata count").map_err(bad)?;
+        // Each entry costs ~100 bytes of memory for its ≥13 (≥24) bytes in the file: capped
+        // far above any real model, so a hostile file cannot make us allocate gigabytes.
+        for (n, max, what) in [
+            (n_tensors, MAX_TENSORS, "tensors"),
+            (n_kv, MAX_METADATA_KEYS, "metadata keys"),
+        ] {
+            if n > max {
+                return Err(bad(format!(
+                    "the header declares {n} {what}, more than the {max} this reader accepts (real models have a few thousand at most): the file is corrupt"
+                )));
+            }
+        }
 
         let mut metadata = Vec::with_capacity(n_kv as usize);
         let mut meta_index = HashMap::with_capacity(n_kv as usize);

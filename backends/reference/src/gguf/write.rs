@@ -4,7 +4,7 @@
 //! billion-parameter model never holds more than one tensor in memory.
 
 use super::{
-    GgmlType, GgufError, MetaValue, ValueType, DEFAULT_ALIGNMENT, MAGIC, MAX_DIMS, VERSION,
+    GgmlType, GgufError, MetaArray, MetaValue, DEFAULT_ALIGNMENT, MAGIC, MAX_DIMS, VERSION,
 };
 use std::borrow::Cow;
 use std::fs::File;
@@ -91,13 +91,6 @@ impl GgufWriter {
         if !align.is_power_of_two() {
             return Err(bad(format!("alignment {align} is not a power of two")));
         }
-        for (k, v) in &self.metadata {
-            if !array_types_consistent(v) {
-                return Err(bad(format!(
-                    "metadata `{k}`: array elements must all have the array's element type"
-                )));
-            }
-        }
         let mut sizes = Vec::with_capacity(self.tensors.len());
         for t in &self.tensors {
             if t.dims.is_empty() || t.dims.len() > MAX_DIMS {
@@ -163,15 +156,6 @@ impl GgufWriter {
     }
 }
 
-fn array_types_consistent(v: &MetaValue) -> bool {
-    match v {
-        MetaValue::Array(t, items) => items
-            .iter()
-            .all(|i| i.value_type() == *t && array_types_consistent(i)),
-        _ => true,
-    }
-}
-
 fn put_string(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&(s.len() as u64).to_le_bytes());
     out.extend_from_slice(s.as_bytes());
@@ -191,37 +175,57 @@ fn put_value(out: &mut Vec<u8>, v: &MetaValue) {
         MetaValue::U64(x) => out.extend_from_slice(&x.to_le_bytes()),
         MetaValue::I64(x) => out.extend_from_slice(&x.to_le_bytes()),
         MetaValue::F64(x) => out.extend_from_slice(&x.to_le_bytes()),
-        MetaValue::Array(t, items) => {
-            out.extend_from_slice(&t.id().to_le_bytes());
-            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
-            for item in items {
-                put_value(out, item);
-            }
-        }
+        MetaValue::Array(a) => put_array(out, a),
+    }
+}
+
+fn put_array(out: &mut Vec<u8>, a: &MetaArray) {
+    out.extend_from_slice(&a.element_type().id().to_le_bytes());
+    out.extend_from_slice(&(a.len() as u64).to_le_bytes());
+    match a {
+        MetaArray::U8(v) => out.extend_from_slice(v),
+        MetaArray::I8(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        MetaArray::U16(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        MetaArray::I16(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        MetaArray::U32(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        MetaArray::I32(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        MetaArray::F32(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        MetaArray::Bool(v) => v.iter().for_each(|&x| out.push(u8::from(x))),
+        MetaArray::U64(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        MetaArray::I64(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        MetaArray::F64(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        MetaArray::String(v) => v.iter().for_each(|s| put_string(out, s)),
+        MetaArray::Array(v) => v.iter().for_each(|inner| put_array(out, inner)),
     }
 }
 
 /// Convenience constructors for common metadata arrays.
 impl MetaValue {
-    pub fn strings<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Self {
-        MetaValue::Array(
-            ValueType::String,
-            items
-                .into_iter()
-                .map(|s| MetaValue::String(s.into()))
-                .collect(),
-        )
+    pub fn strings<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Self {
+        MetaValue::Array(MetaArray::String(items.into_iter().collect()))
     }
     pub fn f32s(items: impl IntoIterator<Item = f32>) -> Self {
-        MetaValue::Array(
-            ValueType::F32,
-            items.into_iter().map(MetaValue::F32).collect(),
-        )
+        MetaValue::Array(MetaArray::F32(items.into_iter().collect()))
     }
     pub fn i32s(items: impl IntoIterator<Item = i32>) -> Self {
-        MetaValue::Array(
-            ValueType::I32,
-            items.into_iter().map(MetaValue::I32).collect(),
-        )
+        MetaValue::Array(MetaArray::I32(items.into_iter().collect()))
     }
 }

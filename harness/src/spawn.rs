@@ -1,4 +1,5 @@
-//! Running one `edgebench worker` process from the parent: hand it its point, supervise it
+//! Running one `edgebench worker` process from the parent: hand it its point (on its stdin, so
+//! no file of one run can be read by another), supervise it
 //! ([`child`]), forward what it reports to the observers. Shared by the benchmark runner and
 //! the agreement gate, which both measure in worker processes.
 
@@ -27,7 +28,7 @@ pub struct RunOptions {
     pub rss_interval: Duration,
 }
 
-/// Write the point file and supervise one worker, forwarding its events to `obs`.
+/// Start one worker with its point on stdin and supervise it, forwarding its events to `obs`.
 pub fn spawn_worker(
     wp: &WorkerPoint,
     opts: &RunOptions,
@@ -36,14 +37,10 @@ pub fn spawn_worker(
     live: Option<&Receiver<Sample>>,
     obs: &mut dyn Observer,
 ) -> Result<Outcome> {
-    let dir = opts.out_dir.join(".points");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let file = dir.join(format!("point-{index}.json"));
-    std::fs::write(&file, serde_json::to_vec_pretty(wp)?)
-        .with_context(|| format!("writing {}", file.display()))?;
+    let input = serde_json::to_vec(wp)?;
     let mut cmd = Command::new(&opts.worker_exe);
-    cmd.arg("worker").arg(&file);
-    let outcome = supervise(cmd, timeout, opts.rss_interval, |u| {
+    cmd.arg("worker").arg(crate::worker::POINT_ON_STDIN);
+    let outcome = supervise(cmd, input, timeout, opts.rss_interval, |u| {
         for s in live.into_iter().flat_map(|rx| rx.try_iter()) {
             obs.on_event(&HarnessEvent::Sensors {
                 t_ns: s.t_ns,
@@ -67,6 +64,5 @@ pub fn spawn_worker(
         obs.control()
     })
     .with_context(|| format!("starting worker {}", opts.worker_exe.display()))?;
-    let _ = std::fs::remove_file(&file);
     Ok(outcome)
 }

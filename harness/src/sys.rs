@@ -1,5 +1,6 @@
 //! The harness's only door to the operating system below `std`: every `libc` call (clocks,
-//! signals, `wait4`, `uname`, page-cache residency and eviction, the I²C slave ioctl, the
+//! signals and their handlers, `wait4`, process groups and the parent-death signal, `flock`,
+//! non-blocking opens, `uname`, page-cache residency and eviction, the I²C slave ioctl, the
 //! worker's descriptor swap) sits here behind a safe function, so `unsafe` lives in one
 //! reviewed file (the crate denies `unsafe_code` everywhere else).
 
@@ -28,10 +29,106 @@ pub fn thread_cpu_ns() -> Option<u64> {
     clock_ns(libc::CLOCK_THREAD_CPUTIME_ID)
 }
 
-/// SIGKILL to a child that has not been reaped yet (so its pid cannot have been reused).
+/// SIGKILL to a child that has not been reaped yet (so its pid cannot have been reused), and
+/// to its process group (the worker leads its own, see [`worker_command`]), so whatever it
+/// started ends with it.
 pub fn kill_child(pid: u32) {
-    // SAFETY: sending a signal has no memory effects; the pid is our own unreaped child.
-    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    // SAFETY: sending a signal has no memory effects; the pid is our own unreaped child, so
+    // neither it nor the group it leads can belong to anyone else.
+    unsafe {
+        libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+    }
+}
+
+/// Make `cmd` start a worker that dies with its parent: it leads its own process group (so the
+/// parent can end it and anything it started at once, and a terminal's Ctrl-C reaches only
+/// the parent, which then ends the worker itself) and gets SIGKILL when the parent dies
+/// (`PR_SET_PDEATHSIG`), even of SIGKILL.
+pub fn worker_command(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0);
+    // SAFETY: getpid is async-signal-safe.
+    let parent = unsafe { libc::getpid() };
+    let set_death_signal = move || {
+        // SAFETY: prctl, getppid and raise are async-signal-safe and touch no memory of ours,
+        // as a pre_exec hook requires.
+        unsafe {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent died between fork and prctl: the signal will never come, so go now.
+            if libc::getppid() != parent {
+                libc::raise(libc::SIGKILL);
+            }
+        }
+        Ok(())
+    };
+    // SAFETY: the hook only makes the async-signal-safe calls above.
+    unsafe { cmd.pre_exec(set_death_signal) };
+}
+
+/// The signal that asked this process to stop (0: none yet).
+static STOP_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn on_stop_signal(sig: libc::c_int) {
+    // An atomic store is async-signal-safe.
+    STOP_SIGNAL.store(sig, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// From now on SIGINT, SIGTERM and SIGHUP do not end the process: they are recorded, and
+/// [`stop_signal`] returns the first one, so a run can end its worker, keep its finished points
+/// and exit 128 + the signal.
+pub fn catch_stop_signals() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: an all-zero sigaction is valid; we set a handler that only stores an atomic
+        // (async-signal-safe) and an empty mask before installing it.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_stop_signal as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// The first SIGINT/SIGTERM/SIGHUP received since [`catch_stop_signals`], if any.
+pub fn stop_signal() -> Option<i32> {
+    match STOP_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// `SIGINT`, `SIGTERM` (exit codes 130 and 143 are 128 + these).
+pub const SIGINT: i32 = libc::SIGINT;
+pub const SIGTERM: i32 = libc::SIGTERM;
+
+/// Open `path` for reading without ever blocking: a FIFO with no writer or a device opens at
+/// once (`O_NONBLOCK`) and the caller can refuse it by its type (`File::metadata`).
+pub fn open_nonblocking(path: &std::path::Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// An exclusive `flock` on `file` without waiting: `Ok(false)` when another process holds it.
+/// The lock lasts as long as the descriptor is open (and ends with the process).
+pub fn try_lock_exclusive(file: &File) -> io::Result<bool> {
+    // SAFETY: flock on a descriptor `file` keeps open; no memory is involved.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(e)
+    }
 }
 
 /// How a reaped child ended.
@@ -80,6 +177,7 @@ pub fn signal_name(sig: i32) -> String {
         libc::SIGFPE => "SIGFPE",
         libc::SIGTERM => "SIGTERM",
         libc::SIGINT => "SIGINT",
+        libc::SIGHUP => "SIGHUP",
         _ => return format!("signal {sig}"),
     };
     format!("signal {sig} ({name})")

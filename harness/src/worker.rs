@@ -1,15 +1,18 @@
-//! The worker process (`edgebench worker POINT.json`): loads one model in one backend, runs
+//! The worker process (`edgebench worker -`, its point as JSON on stdin; or `edgebench worker
+//! POINT.json`): loads one model in one backend, runs
 //! warmup and measured repetitions of prefill + greedy decode, and streams JSON-lines events on
 //! stdout. Only this process is timed; the parent watches it from outside. A panic, an error or
-//! a crash here ends this point only.
+//! a crash here ends this point only, and so do logits that are not finite or all equal.
 
 mod cold;
 mod prompt;
+#[cfg(test)]
+mod tests;
 
 use anyhow::Context;
 use edgebench_backend::{argmax, BackendError, LoadOptions, Model, ModelSpec};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -46,6 +49,12 @@ pub struct VerifyRequest {
     pub logits_out: std::path::PathBuf,
 }
 
+/// The point-file argument that means "read the point from stdin" (what the parent passes).
+pub const POINT_ON_STDIN: &str = "-";
+
+/// The most bytes of point JSON a worker reads (an explicit prompt of 2^20 ids fits).
+const MAX_POINT_BYTES: u64 = 64 << 20;
+
 /// Exit codes a worker uses (the parent also sees signals).
 pub const EXIT_ERROR: i32 = 2;
 pub const EXIT_PANIC: i32 = 3;
@@ -67,13 +76,56 @@ fn event_stream() -> std::fs::File {
     crate::sys::take_stdout()
 }
 
+/// The point's JSON from stdin (`-`) or a file, at most [`MAX_POINT_BYTES`].
+fn read_point(point_file: &Path) -> anyhow::Result<WorkerPoint> {
+    let mut text = Vec::new();
+    if point_file == Path::new(POINT_ON_STDIN) {
+        std::io::stdin()
+            .lock()
+            .take(MAX_POINT_BYTES)
+            .read_to_end(&mut text)
+            .context("reading the worker point from stdin")?;
+    } else {
+        std::fs::File::open(point_file)
+            .and_then(|f| f.take(MAX_POINT_BYTES).read_to_end(&mut text))
+            .with_context(|| format!("reading worker point file {}", point_file.display()))?;
+    }
+    serde_json::from_slice(&text).context("parsing the worker point")
+}
+
+/// Why a logit vector cannot be trusted: a value that is NaN or infinite, or every value equal
+/// (greedy decoding then picks token 0 whatever the input). `None` when it looks sound.
+pub fn logits_problem(logits: &[f32]) -> Option<String> {
+    let bad = logits.iter().filter(|x| !x.is_finite()).count();
+    if bad > 0 {
+        return Some(format!(
+            "{bad} of {} logits are not finite (NaN or infinite)",
+            logits.len()
+        ));
+    }
+    match logits {
+        [first, rest @ ..] if !rest.is_empty() && rest.iter().all(|x| x == first) => Some(format!(
+            "all {} logits are equal ({first}), so no token is preferred",
+            logits.len()
+        )),
+        _ => None,
+    }
+}
+
+fn check_logits(logits: &[f32], at: &str) -> Result<(), WorkerFailure> {
+    match logits_problem(logits) {
+        Some(p) => Err(WorkerFailure::Output(format!(
+            "{at}: {p}; the model file (check it with `edgebench model inspect`) or the runtime \
+             computes garbage, so this point is not measured"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Entry point of `edgebench worker`. Returns the process exit code.
 pub fn main(point_file: &Path) -> i32 {
     let mut out = std::io::BufWriter::new(event_stream());
-    let point: WorkerPoint = match std::fs::read_to_string(point_file)
-        .with_context(|| format!("reading worker point file {}", point_file.display()))
-        .and_then(|t| serde_json::from_str(&t).context("parsing worker point file"))
-    {
+    let point: WorkerPoint = match read_point(point_file) {
         Ok(p) => p,
         Err(e) => {
             let _ = emit(&mut out, &error_event("invalid_point", format!("{e:#}")));
@@ -119,6 +171,8 @@ enum WorkerFailure {
     Backend(BackendError),
     Io(std::io::Error),
     Harness(String),
+    /// The backend returned logits that cannot be trusted (not finite, all equal).
+    Output(String),
 }
 
 impl WorkerFailure {
@@ -127,6 +181,7 @@ impl WorkerFailure {
             WorkerFailure::Backend(e) => e.kind(),
             WorkerFailure::Io(_) => "io",
             WorkerFailure::Harness(_) => "harness",
+            WorkerFailure::Output(_) => "runtime",
         }
     }
 }
@@ -136,7 +191,7 @@ impl std::fmt::Display for WorkerFailure {
         match self {
             WorkerFailure::Backend(e) => write!(f, "{e}"),
             WorkerFailure::Io(e) => write!(f, "writing events: {e}"),
-            WorkerFailure::Harness(m) => f.write_str(m),
+            WorkerFailure::Harness(m) | WorkerFailure::Output(m) => f.write_str(m),
         }
     }
 }
@@ -205,7 +260,8 @@ fn run(p: &WorkerPoint, out: &mut impl Write) -> Result<(), WorkerFailure> {
         )?;
     }
     let started = Instant::now();
-    let min = Duration::from_secs_f64(p.runs.min_duration_s);
+    // Validation bounds it; a hand-written point file must not panic here either.
+    let min = Duration::try_from_secs_f64(p.runs.min_duration_s).unwrap_or(Duration::MAX);
     let mut run = 0;
     while run < p.runs.repetitions || (started.elapsed() < min && run < p.runs.max_repetitions) {
         one_run(
@@ -238,7 +294,7 @@ fn verify_run(
     let mut file = std::io::BufWriter::new(std::fs::File::create(&v.logits_out)?);
     let mut session = model.session()?;
     let mut logits = session.prefill(prompt)?;
-    let mut tokens = Vec::with_capacity(v.steps + 1);
+    let mut tokens = Vec::with_capacity(v.steps.min(1 << 16) + 1);
     for i in 0..=v.steps {
         for x in &logits {
             file.write_all(&x.to_le_bytes())?;
@@ -292,6 +348,7 @@ fn one_run(
     let t = Instant::now();
     let logits = session.prefill(prompt)?;
     let latency_ns = t.elapsed().as_nanos() as u64;
+    check_logits(&logits, "prefill")?;
     let mut token = argmax(&logits)
         .ok_or_else(|| WorkerFailure::Harness("prefill returned empty or all-NaN logits".into()))?;
     emit(
@@ -304,12 +361,13 @@ fn one_run(
             token,
         },
     )?;
-    let mut tokens = Vec::with_capacity(gen_tokens);
+    let mut tokens = Vec::with_capacity(gen_tokens.min(1 << 16));
     tokens.push(token);
     for index in 0..gen_tokens.saturating_sub(1) {
         let t = Instant::now();
         let logits = session.step(token)?;
         let latency_ns = t.elapsed().as_nanos() as u64;
+        check_logits(&logits, &format!("decode step {index}"))?;
         token = argmax(&logits).ok_or_else(|| {
             WorkerFailure::Harness(format!(
                 "decode step {index} returned empty or all-NaN logits"

@@ -18,6 +18,7 @@ pub fn classify(o: &Outcome, timeout_s: f64) -> Option<PointError> {
         }
         Some(StoppedBy::Skip) => return err(ErrorKind::Skipped, "skipped by the user while running".into()),
         Some(StoppedBy::Abort) => return err(ErrorKind::Skipped, "run aborted by the user while this point ran".into()),
+        Some(StoppedBy::Signal(s)) => return err(ErrorKind::Skipped, format!("the run was interrupted by {} while this point ran; its worker was ended", signal_name(s))),
         None => {}
     }
     if let Some(WorkerEvent::Error { kind, message, .. }) = o

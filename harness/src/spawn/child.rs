@@ -1,8 +1,9 @@
-//! Supervising one worker process: read its JSON-lines events, sample its RSS, enforce the
-//! timeout, obey skip/abort requests, and reap it with `wait4` to learn how it ended and its
-//! peak RSS even when it crashed.
+//! Supervising one worker process: hand it its point on stdin, read its JSON-lines events,
+//! sample its RSS, enforce the timeout, obey skip/abort requests and SIGINT/SIGTERM, and reap it
+//! with `wait4` to learn how it ended and its peak RSS even when it crashed. The worker leads
+//! its own process group and dies with the parent ([`crate::sys::worker_command`]).
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,8 @@ pub enum StoppedBy {
     Timeout,
     Skip,
     Abort,
+    /// The parent got this signal (SIGINT, SIGTERM, SIGHUP) and ends the run.
+    Signal(i32),
 }
 
 #[derive(Debug)]
@@ -45,21 +48,31 @@ pub enum Update<'a> {
 
 const STDERR_TAIL_BYTES: usize = 8192;
 
-/// Run `cmd` to completion. `on_update` sees every event and sample and returns what to do next.
+/// Run `cmd` to completion with `input` on its stdin. `on_update` sees every event and sample
+/// and returns what to do next.
 pub fn supervise(
     mut cmd: Command,
+    input: Vec<u8>,
     timeout: Duration,
     rss_interval: Duration,
     mut on_update: impl FnMut(Update<'_>) -> Control,
 ) -> std::io::Result<Outcome> {
-    cmd.stdin(Stdio::null())
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    crate::sys::worker_command(&mut cmd);
     let started_t_ns = mono_ns();
     let started = Instant::now();
     let mut child = cmd.spawn()?;
     let pid = child.id();
     on_update(Update::Started(pid));
+
+    // A thread, so a worker that never reads its stdin cannot block the supervisor; a write
+    // error (the worker died first) shows in how the worker ended.
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
 
     let stdout = child.stdout.take().expect("stdout is piped");
     let (tx, rx) = mpsc::channel::<Result<WorkerEvent, String>>();
@@ -122,10 +135,15 @@ pub fn supervise(
                 kill(pid);
                 stopped_by = Some(StoppedBy::Timeout);
             }
+            if let (None, Some(sig)) = (stopped_by, crate::sys::stop_signal()) {
+                kill(pid);
+                stopped_by = Some(StoppedBy::Signal(sig));
+            }
         }
     }
     let (exit, exit_peak_rss_bytes) = reap(pid);
     drop(child);
+    let _ = writer.join();
     let _ = reader.join();
     let _ = stderr_thread.join();
     let stderr_tail =

@@ -1,0 +1,16 @@
+//! Unit tests of the worker's checks on what a backend returns.
+
+use super::logits_problem;
+
+#[test]
+fn non_finite_or_all_equal_logits_are_a_problem() {
+    assert_eq!(logits_problem(&[0.5, -1.0, 2.0]), None);
+    assert_eq!(logits_problem(&[3.0]), None, "one logit is trivially equal");
+    assert_eq!(logits_problem(&[]), None);
+    let nan = logits_problem(&[0.5, f32::NAN, 2.0]).unwrap();
+    assert!(nan.contains("1 of 3 logits are not finite"), "{nan}");
+    let inf = logits_problem(&[f32::NEG_INFINITY; 4]).unwrap();
+    assert!(inf.contains("4 of 4"), "{inf}");
+    let flat = logits_problem(&[0.25; 8]).unwrap();
+    assert!(flat.contains("all 8 logits are equal"), "{flat}");
+}

@@ -1,13 +1,15 @@
 //! Report files of a run: `report.json` (everything, with `schema_version`), `tokens.csv` (one
 //! row per prefill/decode step) and `report.md` (the table a human reads first). Each format is
-//! one small module; `edgebench report DIR` re-renders any of them from `report.json`, or from
-//! `run.json` + `points.jsonl` when a run was interrupted before writing it.
+//! one small module; `edgebench report DIR` re-renders any of them from `report.json`, or
+//! rebuilds it from `run.json` + `points.jsonl` when `report.json` is missing, unreadable, older
+//! than them or another run's. Every file is written atomically ([`write_atomic`]).
 
 pub mod csv;
 pub mod json;
 pub mod markdown;
 
 use anyhow::{bail, Context, Result};
+use std::io::Write;
 use std::path::Path;
 
 use crate::plan::RunPlan;
@@ -21,6 +23,18 @@ pub const POWER_CSV: &str = "power.csv";
 pub const HEADER_FILE: &str = "run.json";
 /// One finished point per line, appended as each finishes.
 pub const POINTS_FILE: &str = "points.jsonl";
+/// The lock a running run holds on its folder (an exclusive `flock`).
+pub const LOCK_FILE: &str = ".lock";
+/// Every file a run writes into its folder (an earlier run's are removed when a folder is
+/// reused, so none of them is ever read as the new run's).
+pub const RUN_FILES: &[&str] = &[
+    REPORT_JSON,
+    TOKENS_CSV,
+    REPORT_MD,
+    POWER_CSV,
+    HEADER_FILE,
+    POINTS_FILE,
+];
 
 /// A report with everything but the points.
 pub fn new_report(plan: &RunPlan) -> Report {
@@ -48,36 +62,148 @@ pub fn new_report(plan: &RunPlan) -> Report {
     }
 }
 
-/// Write every format into `dir`.
-pub fn write_all(dir: &Path, report: &Report) -> Result<()> {
-    json::write(&dir.join(REPORT_JSON), report)?;
-    let mut f = std::fs::File::create(dir.join(TOKENS_CSV))
-        .with_context(|| format!("creating {}/{TOKENS_CSV}", dir.display()))?;
-    csv::write_tokens(&mut f, report)?;
-    std::fs::write(dir.join(REPORT_MD), markdown::render(report))
-        .with_context(|| format!("writing {}/{REPORT_MD}", dir.display()))?;
+/// Write `bytes` to `path` so that a reader (or a crash, a kill, a full disk) sees the old
+/// file or the whole new one, never a part: a temporary file in the same folder, fsync, rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} has no file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        // The rename itself reaches the disk with the folder's metadata.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| {
+            format!(
+                "writing {} (through {}); check free space and permissions there",
+                path.display(),
+                tmp.display()
+            )
+        });
+    }
     Ok(())
 }
 
-/// Read a result directory (or a report.json path).
+/// Write every format into `dir`.
+pub fn write_all(dir: &Path, report: &Report) -> Result<()> {
+    write_run(dir, report, None)
+}
+
+/// [`write_all`] with the run's id in `report.json`.
+pub fn write_run(dir: &Path, report: &Report, run_id: Option<&str>) -> Result<()> {
+    json::write_run(&dir.join(REPORT_JSON), report, run_id)?;
+    let mut tokens = Vec::new();
+    csv::write_tokens(&mut tokens, report)
+        .with_context(|| format!("rendering {}/{TOKENS_CSV}", dir.display()))?;
+    write_atomic(&dir.join(TOKENS_CSV), &tokens)?;
+    write_atomic(&dir.join(REPORT_MD), markdown::render(report).as_bytes())?;
+    Ok(())
+}
+
+/// Read a result directory (or a report file); what could not be read is said on stderr.
 pub fn load(path: &Path) -> Result<Report> {
-    let dir = if path.is_dir() {
-        path.to_path_buf()
+    let (report, notes) = load_with_notes(path)?;
+    for n in notes {
+        eprintln!("warning: {n}");
+    }
+    Ok(report)
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Read a result directory (or a report file), with notes on what was rebuilt or skipped.
+/// `report.json` is used when it is readable, belongs to the run of `run.json` (same run id)
+/// and is not older than `run.json` and `points.jsonl`; otherwise the report is rebuilt from
+/// those two, which a run writes as it goes.
+pub fn load_with_notes(path: &Path) -> Result<(Report, Vec<String>)> {
+    let mut notes = Vec::new();
+    let named_report =
+        path.is_file() && path.file_name().and_then(|n| n.to_str()) == Some(REPORT_JSON);
+    if path.is_file() && !named_report {
+        // Some other report file, e.g. a copy: it is all there is.
+        return Ok((json::read(path)?, notes));
+    }
+    let dir = if named_report {
+        path.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
     } else {
-        path.parent().unwrap_or(Path::new(".")).to_path_buf()
+        path.to_path_buf()
     };
     let full = dir.join(REPORT_JSON);
-    if path.is_file() || full.exists() {
-        let file = if path.is_file() {
-            path.to_path_buf()
-        } else {
-            full
-        };
-        return json::read(&file);
-    }
     let header = dir.join(HEADER_FILE);
-    if header.exists() {
-        return json::read_partial(&header, &dir.join(POINTS_FILE));
+    let points = dir.join(POINTS_FILE);
+    let complete = if full.exists() {
+        Some(json::read_run(&full))
+    } else {
+        None
+    };
+    if !header.exists() {
+        return match complete {
+            Some(r) => Ok((r?.0, notes)),
+            None => bail!(
+                "{} holds no {REPORT_JSON} (nor {HEADER_FILE} from an interrupted run); pass a directory written by `edgebench run`",
+                dir.display()
+            ),
+        };
     }
-    bail!("{} holds no {REPORT_JSON} (nor {} from an interrupted run); pass a directory written by `edgebench run`", dir.display(), HEADER_FILE)
+    let header_id = match json::read_run(&header) {
+        Ok((_, id)) => id,
+        Err(e) => {
+            return match complete {
+                Some(Ok((r, _))) => {
+                    notes.push(format!("{e:#}; showing {} as it is", full.display()));
+                    Ok((r, notes))
+                }
+                _ => Err(e),
+            }
+        }
+    };
+    let why = match complete {
+        None => format!("{} is missing (the run did not finish)", full.display()),
+        Some(Err(e)) => format!("{} is unreadable ({e:#})", full.display()),
+        Some(Ok((_, id))) if id != header_id => format!(
+            "{} is from another run (run id {}, {HEADER_FILE} has {})",
+            full.display(),
+            id.as_deref().unwrap_or("none"),
+            header_id.as_deref().unwrap_or("none")
+        ),
+        Some(Ok((r, _))) => {
+            let newest_input = modified(&header).max(modified(&points));
+            if modified(&full) >= newest_input {
+                return Ok((r, notes));
+            }
+            format!("{} is older than {POINTS_FILE}", full.display())
+        }
+    };
+    let report = json::read_partial(&header, &points, &mut notes)?;
+    notes.insert(
+        0,
+        format!(
+            "{why}; rebuilt the report from {HEADER_FILE} and {} point(s) in {POINTS_FILE}",
+            report.points.len()
+        ),
+    );
+    Ok((report, notes))
 }

@@ -1,6 +1,9 @@
-//! The parent side of `edgebench run`: for every plan point, make sure the model file exists,
-//! spawn one `edgebench worker` process, supervise it, and append its result to
-//! `points.jsonl` at once, so an interrupted run keeps every finished point.
+//! The parent side of `edgebench run`: claim the result folder (an exclusive lock; an earlier
+//! run's files are removed), then for every plan point make sure the model file exists, spawn
+//! one `edgebench worker` process, supervise it, and append its result to `points.jsonl` at
+//! once (one `write_all` per line, then `sync_data`), so an interrupted or killed run keeps
+//! every finished point. SIGINT/SIGTERM end the running worker and the run, and the report of
+//! the finished points is written.
 
 mod failure;
 mod overhead;
@@ -17,7 +20,7 @@ use crate::collect::power::PowerChoice;
 use crate::events::{Control, HarnessEvent, LogLevel, Observer};
 use crate::models::Fingerprints;
 use crate::plan::RunPlan;
-use crate::report::{HEADER_FILE, POINTS_FILE};
+use crate::report::{HEADER_FILE, LOCK_FILE, POINTS_FILE, RUN_FILES};
 use crate::results::Report;
 pub use crate::spawn::RunOptions;
 use roofline::apply_roofline;
@@ -47,10 +50,72 @@ impl Observer for Fanout<'_> {
     }
 }
 
+/// A run's hold on its result folder: an exclusive `flock` on `<dir>/.lock`, released when
+/// this is dropped (or the process ends, however it ends).
+#[derive(Debug)]
+pub struct FolderLock {
+    _file: std::fs::File,
+}
+
+/// Make `dir` this run's: create it, lock it (refused when another run holds it), and remove
+/// the files an earlier run left there, so none of them can be read as this run's.
+pub fn claim_out_dir(dir: &Path) -> Result<FolderLock> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating result directory {}", dir.display()))?;
+    let lock_path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("creating {}", lock_path.display()))?;
+    let locked = crate::sys::try_lock_exclusive(&file)
+        .with_context(|| format!("locking {}", lock_path.display()))?;
+    if !locked {
+        anyhow::bail!(
+            "result directory {} is in use by another edgebench run (it holds {}); wait for that run to end or pass another --out",
+            dir.display(),
+            lock_path.display()
+        );
+    }
+    for name in RUN_FILES {
+        let p = dir.join(name);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("removing {} left by an earlier run", p.display()))
+            }
+        }
+    }
+    Ok(FolderLock { _file: file })
+}
+
+/// An id unique to this run (time in ns, process id), written into `run.json` and
+/// `report.json` so `report` never mixes files of two runs.
+fn new_run_id() -> String {
+    let ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    format!("{ns:x}-{:x}", std::process::id())
+}
+
+/// Sleep `d`, waking early when SIGINT/SIGTERM arrives.
+fn sleep_unless_stopped(d: Duration) {
+    let end = std::time::Instant::now() + d;
+    while crate::sys::stop_signal().is_none() {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+}
+
 /// Run every point of the plan; returns the full report (also written to `opts.out_dir`).
+/// When SIGINT/SIGTERM arrived ([`crate::sys::stop_signal`]), the points finished so far.
 pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Result<Report> {
-    std::fs::create_dir_all(&opts.out_dir)
-        .with_context(|| format!("creating result directory {}", opts.out_dir.display()))?;
+    let _lock = claim_out_dir(&opts.out_dir)?;
+    let run_id = new_run_id();
     let s = &plan.scenario.scenario;
     let budget = s.latency_budget_ms_per_token;
     obs.on_event(&HarnessEvent::PlanStarted {
@@ -118,19 +183,25 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         idle_power_w: sensors.idle_power_w,
     });
     let run_t0_ns = crate::clock::mono_ns();
-    crate::report::json::write_header(&opts.out_dir.join(HEADER_FILE), &report)?;
+    crate::report::json::write_header(&opts.out_dir.join(HEADER_FILE), &report, &run_id)?;
     let points_path = opts.out_dir.join(POINTS_FILE);
-    let mut points_file = std::fs::File::create(&points_path)
+    let mut points_file = std::fs::OpenOptions::new()
+        .append(true)
+        .create_new(true)
+        .open(&points_path)
         .with_context(|| format!("creating {}", points_path.display()))?;
 
     let mut fingerprints = Fingerprints::default();
     let mut stop = false;
     for (i, point) in plan.points.iter().enumerate() {
-        if stop {
-            break;
+        if i > 0 && point.cooldown_s > 0.0 && point.skip.is_none() && !stop {
+            // Validation bounds it; saturate rather than panic on a hand-made plan.
+            sleep_unless_stopped(
+                Duration::try_from_secs_f64(point.cooldown_s).unwrap_or(Duration::MAX),
+            );
         }
-        if i > 0 && point.cooldown_s > 0.0 && point.skip.is_none() {
-            std::thread::sleep(Duration::from_secs_f64(point.cooldown_s));
+        if stop || crate::sys::stop_signal().is_some() {
+            break;
         }
         let mut result = point::run_point(
             point,
@@ -151,9 +222,13 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         if let Some(bw) = &report.environment.memory_bandwidth {
             apply_roofline(&mut result, bw);
         }
-        serde_json::to_writer(&mut points_file, &result)?;
-        points_file.write_all(b"\n")?;
-        points_file.flush()?;
+        // One write per line, then to the disk: a kill leaves whole lines (at most the last
+        // cut), and a finished point survives a crash of the machine.
+        let line = crate::report::json::point_line(&result)?;
+        points_file
+            .write_all(&line)
+            .and_then(|()| points_file.sync_data())
+            .with_context(|| format!("appending to {}", points_path.display()))?;
         obs.on_event(&HarnessEvent::PointFinished {
             index: i,
             result: Box::new(result.clone()),
@@ -165,17 +240,17 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         }
     }
     report.environment.temperatures_c_end = crate::environment::temperatures();
-    crate::report::write_all(&opts.out_dir, &report)?;
+    crate::report::write_run(&opts.out_dir, &report, Some(&run_id))?;
     // Only when some sensor gave a value: a file of empty cells says nothing.
     let measured = |s: &crate::collect::sampler::Sample| {
         s.power_w.is_some() || s.temp_c.is_some() || s.cpu_freq_mhz.is_some()
     };
     if sensors.samples.iter().any(|(_, s)| measured(s)) {
         let path = opts.out_dir.join(crate::report::POWER_CSV);
-        let f =
-            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        crate::collect::write_power_csv(&sensors.samples, run_t0_ns, std::io::BufWriter::new(f))
-            .with_context(|| format!("writing {}", path.display()))?;
+        let mut csv = Vec::new();
+        crate::collect::write_power_csv(&sensors.samples, run_t0_ns, &mut csv)
+            .with_context(|| format!("rendering {}", path.display()))?;
+        crate::report::write_atomic(&path, &csv)?;
     }
     obs.on_event(&HarnessEvent::PlanFinished {
         out_dir: opts.out_dir.clone(),
@@ -183,7 +258,34 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
     Ok(report)
 }
 
-/// Default result directory: `results/<utc>-<host>-<scenario>`.
+/// A new result directory under `root`, created here so no other run can take it:
+/// `<utc>-<host>-<scenario>`, or with `-2`, `-3`, ... when a run started in the same second.
+pub fn new_out_dir(root: &Path, scenario: &str) -> Result<PathBuf> {
+    let base = default_out_dir(root, scenario);
+    std::fs::create_dir_all(root)
+        .with_context(|| format!("creating result directory {}", root.display()))?;
+    for n in 1..=10_000 {
+        let dir = if n == 1 {
+            base.clone()
+        } else {
+            PathBuf::from(format!("{}-{n}", base.display()))
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("creating result directory {}", dir.display()))
+            }
+        }
+    }
+    anyhow::bail!(
+        "{} and 9,999 numbered variants already exist; pass --out",
+        base.display()
+    )
+}
+
+/// Default result directory name: `results/<utc>-<host>-<scenario>` (see [`new_out_dir`]).
 pub fn default_out_dir(root: &Path, scenario: &str) -> PathBuf {
     let host = crate::environment::hostname().unwrap_or_else(|| "host".into());
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
@@ -199,4 +301,36 @@ pub fn default_out_dir(root: &Path, scenario: &str) -> PathBuf {
             .collect::<String>()
     };
     root.join(format!("{stamp}-{}-{}", clean(&host), clean(scenario)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_result_folders_are_distinct_within_one_second() {
+        let root = tempfile::tempdir().unwrap();
+        let dirs: Vec<PathBuf> = (0..5)
+            .map(|_| new_out_dir(root.path(), "s").unwrap())
+            .collect();
+        let mut unique = dirs.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 5, "{dirs:?}");
+    }
+
+    #[test]
+    fn a_locked_folder_is_refused_and_a_reused_one_is_cleared() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(crate::report::REPORT_JSON), "{}").unwrap();
+        std::fs::write(d.path().join("notes.txt"), "mine").unwrap();
+        let held = claim_out_dir(d.path()).unwrap();
+        assert!(!d.path().join(crate::report::REPORT_JSON).exists());
+        assert!(d.path().join("notes.txt").exists(), "only run files go");
+        // flock is per open file description, so a second claim in this process is refused too.
+        let e = claim_out_dir(d.path()).unwrap_err().to_string();
+        assert!(e.contains("in use by another edgebench run"), "{e}");
+        drop(held);
+        claim_out_dir(d.path()).unwrap();
+    }
 }

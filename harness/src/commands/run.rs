@@ -1,5 +1,6 @@
 //! `edgebench run`: load the scenario, expand the plan, run it with the progress bar (and an
-//! optional event log), and print the markdown table.
+//! optional event log), and print the markdown table. SIGINT/SIGTERM/SIGHUP end the running
+//! worker and the run; the finished points are written and the exit code is 128 + the signal.
 
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -57,10 +58,13 @@ pub fn run(args: RunArgs) -> Result<i32> {
     let ls = load_scenario(args.scenario.as_deref())?;
     let plan = crate::plan::expand(&ls, args.backends.as_deref())?;
     prepare_ort(&plan);
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::runner::default_out_dir(Path::new("results"), &ls.scenario.name));
+    // From here a signal ends the run cleanly: the worker first, then this process, with the
+    // finished points on disk.
+    crate::sys::catch_stop_signals();
+    let out_dir = match args.out.clone() {
+        Some(d) => d,
+        None => crate::runner::new_out_dir(Path::new("results"), &ls.scenario.name)?,
+    };
     let opts = RunOptions {
         out_dir: out_dir.clone(),
         model_dir: args
@@ -99,20 +103,43 @@ pub fn run(args: RunArgs) -> Result<i32> {
         }
         run_plan(&plan, &opts, &mut Fanout(observers))?
     };
-    if !args.quiet {
-        println!("{}", crate::report::markdown::render(&report));
-        println!(
-            "report: {}",
-            PathBuf::from(&out_dir)
-                .join(crate::report::REPORT_JSON)
-                .display()
+    let report_path = PathBuf::from(&out_dir).join(crate::report::REPORT_JSON);
+    if let Some(sig) = crate::sys::stop_signal() {
+        eprintln!(
+            "edgebench: stopped by {}; the {} finished point(s) are in {}",
+            crate::sys::signal_name(sig),
+            report.points.len(),
+            report_path.display()
         );
+        return Ok(128 + sig);
+    }
+    if !args.quiet {
+        let text = format!(
+            "{}\nreport: {}\n",
+            crate::report::markdown::render(&report),
+            report_path.display()
+        );
+        write_stdout(&text).with_context(|| {
+            format!(
+                "printing the table (the run itself is complete: {})",
+                report_path.display()
+            )
+        })?;
     }
     let any_ok = report
         .points
         .iter()
         .any(|p| p.status == crate::results::PointStatus::Ok);
     Ok(if any_ok { 0 } else { 1 })
+}
+
+/// Write `text` to stdout and flush, returning the error (a full disk, a closed pipe) instead
+/// of panicking as `print!` does; `main` exits quietly on a closed pipe.
+pub fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("writing to stdout")
 }
 
 /// `edgebench verify`: the agreement gate alone; exit 1 when any variant is flagged.
@@ -136,7 +163,7 @@ pub fn verify(
     };
     let mut progress = crate::progress::Progress::new(true);
     let report = crate::verify::run(&plan, &opts, steps, f32_tolerance, &mut progress);
-    print!("{}", crate::report::markdown::render_agreement(&report));
+    write_stdout(&crate::report::markdown::render_agreement(&report))?;
     let flagged = report
         .rows
         .iter()

@@ -1,5 +1,7 @@
 //! Model files for a plan: synthesize `synth:` presets into a model directory (once per preset,
 //! quantization, seed and format; reused across runs), and fingerprint files (sha256, size).
+//! A model path must name a regular file: it is checked without blocking, so a FIFO or a
+//! device (`/dev/zero`) fails its point at once instead of hanging the run.
 
 use anyhow::{bail, Context, Result};
 use edgebench_backend::ModelFormat;
@@ -85,6 +87,7 @@ pub fn materialize(
             if !path.exists() {
                 bail!("model file {} does not exist; check the `path` in the scenario (relative paths are relative to the scenario file)", path.display());
             }
+            open_regular(path)?;
             Ok(path.clone())
         }
         ModelSource::Mock { spec } => Ok(PathBuf::from(spec)),
@@ -115,8 +118,46 @@ impl Fingerprints {
     }
 }
 
+/// What a file that is not a regular file is, for messages.
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
+}
+
+/// Open a model file for reading, refusing at once (never blocking) anything but a regular
+/// file: a FIFO would block the open or the read forever, `/dev/zero` would never end.
+pub fn open_regular(path: &Path) -> Result<std::fs::File> {
+    let f = crate::sys::open_nonblocking(path)
+        .with_context(|| format!("opening model file {}", path.display()))?;
+    let t = f
+        .metadata()
+        .with_context(|| format!("reading the type of {}", path.display()))?
+        .file_type();
+    if !t.is_file() {
+        bail!(
+            "model file {} is {} and not a regular file; point the scenario's `path` at a model file (.gguf or .onnx)",
+            path.display(),
+            kind_of(t)
+        );
+    }
+    Ok(f)
+}
+
+/// sha256 and size of a regular file (anything else is refused at once, see [`open_regular`]).
 pub fn sha256_file(path: &Path) -> Result<(String, u64)> {
-    let mut f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut f = open_regular(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut total = 0u64;
@@ -131,4 +172,34 @@ pub fn sha256_file(path: &Path) -> Result<(String, u64)> {
         h.update(&buf[..n]);
     }
     Ok((hex::encode(h.finalize()), total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifos_and_devices_are_refused_without_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("m.gguf");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let e = format!("{:#}", sha256_file(&fifo).unwrap_err());
+        assert!(
+            e.contains("a FIFO (named pipe) and not a regular file"),
+            "{e}"
+        );
+        let zero = d.path().join("z.gguf");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let e = format!("{:#}", sha256_file(&zero).unwrap_err());
+        assert!(e.contains("a character device"), "{e}");
+        let ok = d.path().join("ok.gguf");
+        std::fs::write(&ok, b"abc").unwrap();
+        let (sha, len) = sha256_file(&ok).unwrap();
+        assert_eq!(len, 3);
+        assert!(sha.starts_with("ba7816bf"), "{sha}");
+    }
 }

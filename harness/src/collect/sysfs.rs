@@ -1,9 +1,14 @@
 //! Reading sysfs attributes relative to a root directory. The root is `/` on a real board and a
 //! temp dir in tests; [`sysfs_root`] is the one place that reads `EDGEBENCH_SYSFS_ROOT`, every
-//! other function takes the root as a `&Path` so tests never touch the environment.
+//! other function takes the root as a `&Path` so tests never touch the environment. Every read
+//! is capped at [`MAX_ATTRIBUTE_BYTES`] and never blocks, so a file that never ends
+//! (`/dev/zero`) or a FIFO planted under the root cannot grow or hang the parent.
 
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+/// The most bytes read from one attribute: sysfs serves at most a page (4 KiB) per file.
+pub const MAX_ATTRIBUTE_BYTES: u64 = 4096;
 
 /// Environment variable that replaces `/` as the root of every sysfs/dev path.
 pub const SYSFS_ROOT_ENV: &str = "EDGEBENCH_SYSFS_ROOT";
@@ -50,11 +55,26 @@ impl SysfsError {
     }
 }
 
-/// The file's text with surrounding whitespace removed.
+/// At most `cap` bytes of a file, opened without blocking (a FIFO gives what is there: nothing).
+pub fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    crate::sys::open_nonblocking(path)?
+        .take(cap)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The file's text (its first [`MAX_ATTRIBUTE_BYTES`]) with surrounding whitespace removed.
 pub fn read_str(path: &Path) -> Result<String, SysfsError> {
-    std::fs::read_to_string(path)
-        .map(|s| s.trim().to_string())
-        .map_err(|e| SysfsError::from_io(path, e))
+    let bytes = read_capped(path, MAX_ATTRIBUTE_BYTES).map_err(|e| SysfsError::from_io(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|_| SysfsError::Parse {
+        path: path.to_path_buf(),
+        expected: "text",
+        text: "bytes that are not UTF-8".into(),
+    })?;
+    Ok(text
+        .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+        .to_string())
 }
 
 /// The file's text, or `None` when it cannot be read (for optional attributes).
@@ -133,5 +153,22 @@ mod tests {
             err.contains("expected a decimal integer, found `12x`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_file_that_never_ends_is_read_up_to_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let zero = dir.path().join("energy_uj");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        assert_eq!(read_capped(&zero, MAX_ATTRIBUTE_BYTES).unwrap().len(), 4096);
+        assert!(read_i64(&zero).is_err());
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        // No writer: the non-blocking open and read return at once, with nothing.
+        assert_eq!(read_opt(&fifo).as_deref(), Some(""));
     }
 }

@@ -1,4 +1,7 @@
-//! Scenario validation and error messages that name the file, line and field.
+//! Scenario validation and error messages that name the file, line and field. Every numeric
+//! field has a range (the table [`INT_RANGES`] / [`SECONDS_RANGES`], documented in
+//! `scenarios/README.md`); a value outside it is an error naming the field, the range and the
+//! file, before anything runs.
 
 use std::path::{Path, PathBuf};
 
@@ -101,6 +104,33 @@ pub fn from_toml(err: toml::de::Error, source: &str, path: Option<&Path>) -> Sce
     }
 }
 
+/// The most prompt or generated tokens one point may ask for (2^20; the largest presets have a
+/// context of a few thousand).
+pub const MAX_TOKENS: usize = 1 << 20;
+/// The most compute threads (the reference engine's pool has this bound too).
+pub const MAX_THREADS: usize = 256;
+
+/// Integer fields and their inclusive ranges (`max_repetitions` is also >= `repetitions`).
+pub const INT_RANGES: &[(&str, usize, usize)] = &[
+    ("prompt_tokens", 1, MAX_TOKENS),
+    ("prompt", 1, MAX_TOKENS),
+    ("gen_tokens", 1, MAX_TOKENS),
+    ("threads", 1, MAX_THREADS),
+    ("warmup", 0, 10_000),
+    ("repetitions", 1, 100_000),
+    ("max_repetitions", 1, 1_000_000),
+];
+
+/// Fields in seconds: (name, may be 0, most). `timeout_s` must be more than 0.
+pub const SECONDS_RANGES: &[(&str, bool, f64)] = &[
+    ("min_duration_s", true, 86_400.0),
+    ("cooldown_s", true, 3_600.0),
+    ("timeout_s", false, 604_800.0),
+];
+
+/// The most `latency_budget_ms_per_token` (an hour per token).
+pub const MAX_LATENCY_BUDGET_MS: f64 = 3_600_000.0;
+
 /// Semantic checks serde cannot express.
 pub fn check(s: &Scenario, source: &str, path: Option<&Path>) -> Result<(), ScenarioError> {
     let bad = |field: &str, msg: String| Err(invalid(path, source, field, msg));
@@ -198,32 +228,65 @@ pub fn check(s: &Scenario, source: &str, path: Option<&Path>) -> Result<(), Scen
     if s.repetitions == 0 {
         return bad("repetitions", "must be at least 1".into());
     }
+    let values = |field: &str| -> Vec<usize> {
+        match field {
+            "prompt_tokens" => s.prompt_tokens.iter().flat_map(|p| p.values()).collect(),
+            "prompt" => s.prompt.iter().map(Vec::len).collect(),
+            "gen_tokens" => s.gen_tokens.values(),
+            "threads" => s.threads.values(),
+            "warmup" => vec![s.warmup],
+            "repetitions" => vec![s.repetitions],
+            "max_repetitions" => vec![s.max_repetitions],
+            _ => Vec::new(),
+        }
+    };
+    for &(field, lo, hi) in INT_RANGES {
+        if let Some(v) = values(field).into_iter().find(|v| !(lo..=hi).contains(v)) {
+            let what = if field == "prompt" {
+                format!("holds {v} token ids")
+            } else {
+                format!("is {v}")
+            };
+            return bad(
+                field,
+                format!("must be between {lo} and {hi}, but {what}; lower it in the scenario"),
+            );
+        }
+    }
     if s.max_repetitions < s.repetitions {
         return bad(
             "max_repetitions",
             format!("must be >= repetitions ({})", s.repetitions),
         );
     }
-    for (field, v) in [
-        ("min_duration_s", s.min_duration_s),
-        ("cooldown_s", s.cooldown_s),
-        ("timeout_s", s.timeout_s),
-    ] {
-        if !v.is_finite() || v < 0.0 {
-            return bad(
-                field,
-                format!("must be a non-negative number of seconds, got {v}"),
-            );
+    for &(field, zero_ok, hi) in SECONDS_RANGES {
+        let v = match field {
+            "min_duration_s" => s.min_duration_s,
+            "cooldown_s" => s.cooldown_s,
+            _ => s.timeout_s,
+        };
+        let low_ok = if zero_ok { v >= 0.0 } else { v > 0.0 };
+        if !v.is_finite() || !low_ok || v > hi {
+            let lo = if zero_ok {
+                "from 0"
+            } else {
+                "more than 0 and at most"
+            };
+            let range = if zero_ok {
+                format!("{lo} to {hi} seconds")
+            } else {
+                format!("{lo} {hi} seconds")
+            };
+            return bad(field, format!("must be {range}, got {v}"));
         }
     }
-    if s.timeout_s == 0.0 {
-        return bad("timeout_s", "must be more than 0 seconds".into());
-    }
     if let Some(b) = s.latency_budget_ms_per_token {
-        if !b.is_finite() || b <= 0.0 {
+        if !b.is_finite() || b <= 0.0 || b > MAX_LATENCY_BUDGET_MS {
             return bad(
                 "latency_budget_ms_per_token",
-                format!("must be a positive number of milliseconds, got {b}"),
+                format!(
+                    "must be a positive number of milliseconds, at most {MAX_LATENCY_BUDGET_MS}, got {b}"
+                ),
             );
         }
     }

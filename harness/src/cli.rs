@@ -132,6 +132,37 @@ pub enum ModelCommand {
     },
     /// Print a GGUF file's metadata, tensor table, sizes and sha256.
     Inspect { file: PathBuf },
+    /// Make a minisign key pair for signing models: OUT.key (secret) and OUT.pub.
+    #[command(
+        after_help = "The secret key is encrypted with a password ($EDGEBENCH_SIGN_PASSWORD or asked for) unless --unencrypted.\nExample:\n  edgebench model keygen --out lab-signing"
+    )]
+    Keygen {
+        /// Path stem of the two key files.
+        #[arg(long, default_value = "edgebench")]
+        out: PathBuf,
+        #[arg(long)]
+        unencrypted: bool,
+    },
+    /// Sign a model file with a minisign secret key: writes FILE.minisig.
+    Sign {
+        /// The secret key file (from `model keygen` or `minisign -G`).
+        #[arg(long)]
+        key: PathBuf,
+        file: PathBuf,
+        /// Where to write the signature [default: FILE.minisig].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a model file's minisign signature against a public key; exit 1 if it fails.
+    Verify {
+        /// The public key: a .pub file or its base64 line (`RW...`).
+        #[arg(long)]
+        pubkey: String,
+        file: PathBuf,
+        /// The signature [default: FILE.minisig].
+        #[arg(long)]
+        signature: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -3,6 +3,7 @@
 mod env;
 mod inspect;
 mod list;
+mod model_sign;
 mod run;
 
 use anyhow::Result;
@@ -48,6 +49,11 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Model(ModelCommand::Inspect { file }) => inspect::inspect(&file),
+        Command::Model(
+            cmd @ (ModelCommand::Keygen { .. }
+            | ModelCommand::Sign { .. }
+            | ModelCommand::Verify { .. }),
+        ) => model_sign::run(cmd),
         Command::Verify {
             scenario,
             steps,

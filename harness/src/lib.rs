@@ -8,6 +8,8 @@ pub mod collect;
 pub mod commands;
 pub mod environment;
 pub mod events;
+pub mod fuzzing;
+pub mod integrity;
 pub mod models;
 mod onnx_synth;
 pub mod plan;

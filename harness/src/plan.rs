@@ -66,6 +66,9 @@ pub struct PlanPoint {
     pub cooldown_s: f64,
     /// Set when the point cannot run in this build (backend not compiled in).
     pub skip: Option<PointError>,
+    /// The model's sha256 pin and signature requirement ([`crate::integrity`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<crate::integrity::Requirement>,
 }
 
 #[derive(Debug, Clone)]
@@ -119,7 +122,9 @@ pub fn expand(ls: &LoadedScenario, only_backends: Option<&[String]>) -> Result<R
         for m in s.models.iter().filter(|m| model_is_for(m, &backend)) {
             for v in model_variants(ls, m, entry.formats).map_err(err)? {
                 fitted = true;
+                let first = points.len();
                 push_matrix(&mut points, s, &entry, &v, &prompts);
+                crate::integrity::attach(&mut points[first..], m, ls).map_err(err)?;
             }
         }
         if !fitted {
@@ -307,6 +312,7 @@ fn push_matrix(
                     timeout_s: s.timeout_s,
                     cooldown_s: s.cooldown_s,
                     skip: skip.clone(),
+                    integrity: None,
                 });
             }
         }

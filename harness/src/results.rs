@@ -169,6 +169,9 @@ pub struct ModelFile {
     /// `synth:<preset>` when the harness synthesized it.
     pub origin: String,
     pub info: Option<ModelInfo>,
+    /// The sha256 pin and signature checks the file passed (absent when none were asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<crate::integrity::Verified>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

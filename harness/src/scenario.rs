@@ -143,6 +143,17 @@ pub struct ModelEntry {
     /// Override the scenario's seed for this model's weights.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// `path` models only: the file's expected sha256 (64 hex digits); a mismatch fails the
+    /// model's points before load ([`crate::integrity`]).
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// `path` models only: the file's minisign signature (relative to the scenario file);
+    /// default `<path>.minisig` when `trusted_keys` is set.
+    #[serde(default)]
+    pub signature: Option<PathBuf>,
+    /// minisign public keys (`RW...`), one of which must have signed the file.
+    #[serde(default)]
+    pub trusted_keys: Option<Vec<String>>,
 }
 
 fn one() -> OneOrMany<usize> {
@@ -209,6 +220,14 @@ pub fn parse(source: &str, path: Option<&Path>) -> Result<LoadedScenario, Scenar
     let scenario: Scenario =
         toml::from_str(source).map_err(|e| validate::from_toml(e, source, path))?;
     validate::check(&scenario, source, path)?;
+    let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
+    crate::integrity::validate(&scenario.models, base).map_err(|message| {
+        ScenarioError::Invalid {
+            file: path.map_or_else(|| "<built-in>".into(), |p| p.display().to_string()),
+            line: String::new(),
+            message,
+        }
+    })?;
     Ok(LoadedScenario {
         scenario,
         path: path.map(Path::to_path_buf),

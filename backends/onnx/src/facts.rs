@@ -78,3 +78,28 @@ fn facts_of<R: Read + Seek>(r: R) -> Result<WeightFacts, String> {
     let desc = read_model(r)?;
     Ok(analysis::analyse(&desc))
 }
+
+/// [`weight_facts`] of an in-memory file: the ONNX protobuf reader's entry point for fuzzing
+/// (`fuzz/`) and the corpus replay test. Errors are the reason only (there is no path).
+pub fn weight_facts_of_bytes(bytes: &[u8]) -> Result<WeightFacts, String> {
+    facts_of(std::io::Cursor::new(bytes))
+}
+
+#[cfg(test)]
+mod fuzz_corpus {
+    /// Every file of the fuzz corpus (`fuzz/corpus/onnx`) goes through the reader the `onnx`
+    /// fuzz target calls: errors are fine, panics are not.
+    #[test]
+    fn fuzz_corpus_replays_cleanly() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/onnx");
+        let files = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let mut n = 0;
+        for f in files {
+            let path = f.expect("listing the corpus").path();
+            eprintln!("replaying {}", path.display());
+            let _ = super::weight_facts_of_bytes(&std::fs::read(&path).expect("reading a file"));
+            n += 1;
+        }
+        assert!(n > 0, "no corpus files in {}", dir.display());
+    }
+}

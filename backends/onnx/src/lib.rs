@@ -16,7 +16,7 @@ mod facts;
 pub mod proto;
 
 pub use decoder::{decoder_info, llama_parameter_count, DecoderShape};
-pub use facts::{weight_facts, WeightFacts};
+pub use facts::{weight_facts, weight_facts_of_bytes, WeightFacts};
 
 use std::path::PathBuf;
 

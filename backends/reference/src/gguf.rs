@@ -7,6 +7,7 @@
 
 mod cursor;
 mod error;
+mod fuzz;
 mod inspect;
 // The memory map of the model file.
 #[allow(unsafe_code)]
@@ -16,6 +17,7 @@ mod value;
 mod write;
 
 pub use error::GgufError;
+pub use fuzz::fuzz_one;
 pub use inspect::{inspect, InspectReport, TensorRow};
 pub use read::{GgufFile, TensorInfo, TensorView, MAX_METADATA_KEYS, MAX_TENSORS};
 pub use types::GgmlType;

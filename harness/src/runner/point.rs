@@ -54,6 +54,7 @@ pub fn run_point(
             crate::plan::ModelSource::Mock { .. } => "mock".into(),
         },
         info: None,
+        integrity: None,
     };
     if point.format != edgebench_backend::ModelFormat::Mock {
         match fingerprints.of(&path) {
@@ -64,6 +65,9 @@ pub fn run_point(
             Err(e) => return failed(point, ErrorKind::Model, format!("{e:#}")),
         }
     }
+    if let Err(e) = crate::integrity::check_point(point, &path, &mut model) {
+        return failed(point, ErrorKind::Model, e);
+    }
     let wp = WorkerPoint {
         backend: point.label.backend.clone(),
         spec: edgebench_backend::ModelSpec {
@@ -73,11 +77,7 @@ pub fn run_point(
         },
         load: edgebench_backend::LoadOptions {
             threads: point.threads,
-            max_seq_len: point
-                .prompt
-                .len()
-                .saturating_add(point.gen_tokens)
-                .saturating_add(1),
+            max_seq_len: point.prompt.len() + point.gen_tokens + 1,
         },
         prompt: point.prompt.clone(),
         gen_tokens: point.gen_tokens,
@@ -91,8 +91,7 @@ pub fn run_point(
         &wp,
         opts,
         index,
-        // Validation bounds it; saturate rather than panic on a hand-made plan.
-        Duration::try_from_secs_f64(point.timeout_s).unwrap_or(Duration::MAX),
+        Duration::from_secs_f64(point.timeout_s),
         running.as_ref().map(|r| &r.live),
         obs,
     );

@@ -115,6 +115,7 @@ mod tests {
                 weight_bytes: Some(weight_bytes),
                 ..Default::default()
             }),
+            integrity: None,
         });
         let stats = LatencyStats {
             n: 1,

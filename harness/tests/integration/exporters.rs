@@ -76,6 +76,7 @@ fn fixed_report() -> Report {
             file_bytes: Some(25_000_000),
             origin: "synth:stories15m seed 42".into(),
             info: None,
+            integrity: None,
         }),
         backend_info: BTreeMap::from([("kernels".to_string(), "scalar".to_string())]),
         load: Some(LoadMetrics {

@@ -77,7 +77,11 @@ pub fn run_point(
         },
         load: edgebench_backend::LoadOptions {
             threads: point.threads,
-            max_seq_len: point.prompt.len() + point.gen_tokens + 1,
+            max_seq_len: point
+                .prompt
+                .len()
+                .saturating_add(point.gen_tokens)
+                .saturating_add(1),
         },
         prompt: point.prompt.clone(),
         gen_tokens: point.gen_tokens,
@@ -91,7 +95,8 @@ pub fn run_point(
         &wp,
         opts,
         index,
-        Duration::from_secs_f64(point.timeout_s),
+        // Validation bounds it; saturate rather than panic on a hand-made plan.
+        Duration::try_from_secs_f64(point.timeout_s).unwrap_or(Duration::MAX),
         running.as_ref().map(|r| &r.live),
         obs,
     );

@@ -16,6 +16,7 @@ mod guard;
 mod inspect;
 mod model;
 mod session;
+mod strict;
 mod threads;
 
 pub use backend::CandleBackend;

@@ -46,6 +46,7 @@ pub(crate) fn load(spec: &ModelSpec, opts: &LoadOptions) -> Result<CandleModel, 
 }
 
 fn load_file(path: &Path, opts: &LoadOptions) -> Result<CandleModel, BackendError> {
+    crate::strict::check(path)?;
     let file = std::fs::File::open(path).map_err(|source| BackendError::Io {
         path: path.to_path_buf(),
         source,

@@ -56,7 +56,7 @@ fn garbage_and_truncated_files_are_invalid_model() {
     }
     std::fs::write(&cut, b"this is not a gguf file at all, just text").unwrap();
     let e = load_err(&cut);
-    assert!(e.to_string().contains("GGUF header"), "{e}");
+    assert!(e.to_string().contains("not a GGUF file"), "{e}");
 }
 
 #[test]
@@ -66,16 +66,24 @@ fn truncated_tensor_data_names_the_tensor() {
     let cut = dir.path().join("cut.gguf");
     std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
     let e = load_err(&cut).to_string();
-    assert!(e.contains("extends past the end of the file"), "{e}");
+    assert!(e.contains("extends past end of file"), "{e}");
 }
 
 #[test]
 fn unknown_tensor_type_is_unsupported() {
     let (_dir, path) = common::tiny(SynthQuant::F32);
-    common::patch_tensor_type(&path, "blk.0.attn_q.weight", 16); // IQ2_XXS
+    common::patch_tensor_type(&path, "blk.0.attn_q.weight", 99); // no ggml type has this id
     let e = load_err(&path);
     assert_eq!(e.kind(), "unsupported", "{e}");
-    assert!(e.to_string().contains("type id 16"), "{e}");
+    assert!(e.to_string().contains("type id 99"), "{e}");
+    // A known type whose block size the row cannot hold is refused by the strict checks first.
+    common::patch_tensor_type(&path, "blk.0.attn_q.weight", 16); // IQ2_XXS, 256-wide blocks
+    let e = load_err(&path);
+    assert_eq!(e.kind(), "invalid_model", "{e}");
+    assert!(
+        e.to_string().contains("not a multiple of the block size"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -18,7 +18,8 @@ pub(crate) fn describe() -> BTreeMap<String, String> {
         ("device".to_string(), "cpu".to_string()),
         (
             "model".to_string(),
-            "candle_transformers::models::quantized_llama".to_string(),
+            "candle_transformers::models::quantized_llama 0.11.1 (vendored verbatim: src/quantized_llama.rs)"
+                .to_string(),
         ),
         ("threads".to_string(), threads.to_string()),
         ("threads_source".to_string(), source.to_string()),

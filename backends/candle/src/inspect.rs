@@ -15,8 +15,7 @@ use edgebench_backend::{BackendError, ModelInfo};
 use std::path::Path;
 
 /// candle's RoPE tables hold this many positions (`quantized_llama::MAX_SEQ_LEN`).
-pub(crate) const CANDLE_MAX_POSITIONS: usize =
-    candle_transformers::models::quantized_llama::MAX_SEQ_LEN;
+pub(crate) const CANDLE_MAX_POSITIONS: usize = crate::quantized_llama::MAX_SEQ_LEN;
 
 /// The llama hyper-parameters read from the metadata.
 #[derive(Debug, Clone, Copy)]

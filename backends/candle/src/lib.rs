@@ -1,5 +1,7 @@
 //! edgebench's candle backend: GGUF llama models through candle 0.11.1's
-//! `quantized_llama::ModelWeights` on the CPU device.
+//! `quantized_llama::ModelWeights` on the CPU device (the graph is vendored from
+//! candle-transformers, see `src/quantized_llama.rs`, so a release build compiles candle-core and
+//! candle-nn but not candle's whole model zoo).
 //!
 //! The one design decision: candle keeps the KV cache *inside* `ModelWeights`, so a
 //! [`Model`](edgebench_backend::Model) keeps one loaded `ModelWeights` as a template and each
@@ -15,9 +17,12 @@ mod describe;
 mod guard;
 mod inspect;
 mod model;
+mod quantized_llama;
 mod session;
 mod strict;
 mod threads;
+#[cfg(test)]
+mod vendored_tests;
 
 pub use backend::CandleBackend;
 

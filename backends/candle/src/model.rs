@@ -9,10 +9,10 @@
 
 use crate::guard::guarded;
 use crate::inspect::{self, CANDLE_MAX_POSITIONS};
+use crate::quantized_llama::ModelWeights;
 use crate::session::CandleSession;
 use candle_core::quantized::gguf_file::Content;
 use candle_core::Device;
-use candle_transformers::models::quantized_llama::ModelWeights;
 use edgebench_backend::{BackendError, LoadOptions, Model, ModelInfo, ModelSpec, Session};
 use std::io::BufReader;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -8,8 +8,8 @@
 
 use crate::guard::{guarded, runtime};
 use crate::model::CandleModel;
+use crate::quantized_llama::ModelWeights;
 use candle_core::{Device, Tensor};
-use candle_transformers::models::quantized_llama::ModelWeights;
 use edgebench_backend::{BackendError, Logits, Session};
 
 pub(crate) struct CandleSession<'m> {

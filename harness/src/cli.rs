@@ -66,6 +66,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compare runs: BASE against each NEW, point by point, with intervals and significance.
+    #[command(after_help = COMPARE_HELP)]
+    Compare(CompareArgs),
+    /// Run history in SQLite: ingest result directories, list, trend, check for regressions.
+    #[command(subcommand)]
+    History(HistoryCommand),
     /// Run one matrix point (internal: spawned by `run`).
     #[command(hide = true)]
     Worker { point: PathBuf },
@@ -100,6 +106,126 @@ pub struct RunArgs {
     /// With --tui: leave the UI as soon as the run ends instead of waiting for `q`.
     #[arg(long)]
     pub tui_exit: bool,
+    /// This device's name in a lab (default: $EDGEBENCH_DEVICE, else the hostname).
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+const COMPARE_HELP: &str = "Exit codes:\n  0  no significant regression\n  1  at least one regression (a metric slower beyond --threshold and significant, or a point that ran in BASE and failed in NEW)\n  2  usage or input error (a run that cannot be read)\n\nA change counts (asv's rule) when the ratio is beyond the threshold AND significant: Mann-Whitney p < 0.002 when the sample sizes allow it, else non-overlapping 95% bootstrap intervals, else (one value per run) the threshold alone.\n\nExamples:\n  edgebench compare results/base results/new\n  edgebench compare base/report.json new1 new2 --threshold 3% --format junit\n  edgebench compare base new --junit compare.xml";
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The base run (a result directory or its report.json).
+    pub base: PathBuf,
+    /// One or more new runs, each compared with BASE.
+    #[arg(required = true)]
+    pub new: Vec<PathBuf>,
+    /// Smallest change that counts, e.g. `5%` or `0.05` (default: the NEW scenario's
+    /// `regression_threshold_pct`, else 5%).
+    #[arg(long)]
+    pub threshold: Option<String>,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: CompareFormat,
+    /// Also write JUnit XML to this file.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CompareFormat {
+    Md,
+    Json,
+    Junit,
+}
+
+const HISTORY_DB_HELP: &str = "SQLite database (default: results/history.sqlite)";
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Add result directories to the history (a run already there is skipped).
+    #[command(after_help = "Example:\n  edgebench history ingest results/*/")]
+    Ingest {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long, help = HISTORY_DB_HELP)]
+        db: Option<PathBuf>,
+    },
+    /// List ingested runs, oldest first.
+    List {
+        #[arg(long)]
+        device: Option<String>,
+        /// Only runs created on or after this date (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, help = HISTORY_DB_HELP)]
+        db: Option<PathBuf>,
+    },
+    /// A metric over time, one table and sparkline per series (device × point).
+    #[command(
+        after_help = "Example:\n  edgebench history trend --metric decode_tok_s --device pi5 --backend reference"
+    )]
+    Trend {
+        #[arg(long, default_value = "decode_tok_s")]
+        metric: String,
+        #[arg(long)]
+        device: Option<String>,
+        /// Only these backends (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',')]
+        backend: Vec<String>,
+        #[arg(long, help = HISTORY_DB_HELP)]
+        db: Option<PathBuf>,
+    },
+    /// Change-point detection per series; exit 1 when the latest run is a regression against
+    /// the series' last stable level (naming the first bad run and its commit).
+    #[command(
+        after_help = "Exit codes: 0 no regression at the latest run, 1 regression, 2 usage or input error.\nExample:\n  edgebench history check --device pi5 --last 30"
+    )]
+    Check {
+        #[arg(long)]
+        device: Option<String>,
+        /// Only the last N runs of each series.
+        #[arg(long, default_value_t = 30)]
+        last: usize,
+        /// Metrics to check (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',', default_value = "decode_tok_s")]
+        metric: Vec<String>,
+        /// Smallest level change that counts, e.g. `5%`.
+        #[arg(long, default_value = "5%")]
+        threshold: String,
+        #[arg(long, help = HISTORY_DB_HELP)]
+        db: Option<PathBuf>,
+    },
+    /// Export every run as Bencher Metric Format JSON (benchmarks prefixed by device).
+    Export {
+        #[arg(long, value_enum, default_value = "bmf")]
+        format: ExportFormat,
+        #[arg(long)]
+        device: Option<String>,
+        #[arg(long, help = HISTORY_DB_HELP)]
+        db: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Bmf,
+}
+
+/// `5%`, `5 %` or `0.05` → 0.05.
+pub fn parse_threshold(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v = if let Some(p) = t.strip_suffix('%') {
+        p.trim().parse::<f64>().map(|x| x / 100.0)
+    } else {
+        t.parse::<f64>()
+    }
+    .map_err(|_| {
+        format!("threshold `{s}`: expected a percentage like `5%` or a fraction like `0.05`")
+    })?;
+    if !(0.0..10.0).contains(&v) {
+        return Err(format!("threshold `{s}`: must be between 0% and 1000%"));
+    }
+    Ok(v)
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -107,6 +233,8 @@ pub enum ReportFormat {
     Md,
     Json,
     Csv,
+    /// Bencher Metric Format JSON.
+    Bmf,
 }
 
 #[derive(Debug, Subcommand)]

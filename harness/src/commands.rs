@@ -1,6 +1,8 @@
 //! One module per subcommand; `dispatch` maps the parsed CLI to them.
 
+mod compare;
 mod env;
+mod history;
 mod inspect;
 mod list;
 mod model_sign;
@@ -13,7 +15,15 @@ use crate::cli::{Cli, Command, ModelCommand, ReportFormat, SynthFormat};
 /// Run a parsed command; returns the process exit code.
 pub fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => {
+            if let Some(d) = &args.device {
+                // Read by environment::collect when the report is made.
+                std::env::set_var(crate::environment::fingerprint::DEVICE_ENV, d);
+            }
+            run::run(args)
+        }
+        Command::Compare(args) => compare::compare(args),
+        Command::History(cmd) => history::history(cmd),
         Command::Tui(mut args) => {
             args.tui = true;
             run::run(args)
@@ -26,6 +36,10 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
                 ReportFormat::Csv => {
                     crate::report::csv::write_tokens(&mut std::io::stdout().lock(), &report)?
                 }
+                ReportFormat::Bmf => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&crate::compare::bmf::of_report(&report))?
+                ),
             }
             Ok(0)
         }

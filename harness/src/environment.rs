@@ -1,5 +1,6 @@
 //! What machine a result came from: CPU, cores, governor, frequencies, board, kernel, memory,
-//! compiler and temperatures. Anything the machine does not tell stays `None`.
+//! compiler and temperatures, and the device's name and fingerprint for a lab
+//! ([`fingerprint`]). Anything the machine does not tell stays `None`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,6 +8,7 @@ use std::path::Path;
 use crate::results::Environment;
 
 mod board;
+pub mod fingerprint;
 
 fn read_trim(path: impl AsRef<Path>) -> Option<String> {
     std::fs::read_to_string(path)
@@ -82,7 +84,7 @@ pub fn collect() -> Environment {
     let mem_total_bytes =
         crate::rss::read_status_kib(Path::new("/proc/meminfo"), "MemTotal:").map(|k| k * 1024);
     let cpu0 = Path::new("/sys/devices/system/cpu/cpu0/cpufreq");
-    Environment {
+    let mut env = Environment {
         hostname: hostname(),
         os: read_trim("/etc/os-release")
             .and_then(|t| {
@@ -109,7 +111,12 @@ pub fn collect() -> Environment {
         temperatures_c_end: BTreeMap::new(),
         memory_bandwidth: None,
         board: board::collect(),
-    }
+        device_name: None,
+        fingerprint: None,
+    };
+    env.device_name = fingerprint::device_name(env.hostname.as_deref());
+    env.fingerprint = Some(fingerprint::of(&env, fingerprint::kernel_set()));
+    env
 }
 
 #[cfg(test)]

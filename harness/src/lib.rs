@@ -6,9 +6,12 @@ pub mod cli;
 pub mod clock;
 pub mod collect;
 pub mod commands;
+pub mod compare;
 pub mod environment;
 pub mod events;
 pub mod fuzzing;
+#[cfg(feature = "history")]
+pub mod history;
 pub mod integrity;
 pub mod models;
 mod onnx_synth;

@@ -223,7 +223,7 @@ fn synth_variants(
                 source: source.clone(),
                 format,
                 quant: q.clone(),
-                model_name: preset.to_string(),
+                model_name: m.name.clone().unwrap_or_else(|| preset.to_string()),
             });
         }
     }
@@ -248,7 +248,7 @@ fn path_variant(
             source: ModelSource::Mock { spec: text.clone() },
             format: ModelFormat::Mock,
             quant,
-            model_name: text.clone(),
+            model_name: m.name.clone().unwrap_or_else(|| text.clone()),
         }));
     }
     let full = if path.is_absolute() {
@@ -269,7 +269,7 @@ fn path_variant(
         source: ModelSource::File { path: full },
         format,
         quant,
-        model_name,
+        model_name: m.name.clone().unwrap_or(model_name),
     }))
 }
 

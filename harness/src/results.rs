@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 mod agreement;
 mod bandwidth;
 mod board;
+mod device;
 mod error;
 mod label;
 pub mod power;
@@ -20,6 +21,7 @@ pub mod power;
 pub use agreement::{f32_verdict, Agreement, AgreementReport, AgreementRow, Verdict};
 pub use bandwidth::{decode_ceiling_tok_s, Bandwidth, BandwidthPoint};
 pub use board::BoardInfo;
+pub use device::DeviceFingerprint;
 pub use error::{ErrorKind, PointError};
 pub use label::PointLabel;
 pub use power::{PowerMetrics, ThermalMetrics};
@@ -83,6 +85,13 @@ pub struct Environment {
     /// ARM board facts (model, CPU cores, features, emulation); `None` on other architectures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub board: Option<BoardInfo>,
+    /// The device's name in a lab (`--device`, `$EDGEBENCH_DEVICE`, else the hostname);
+    /// `None` in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    /// What identifies the machine ([`DeviceFingerprint`]); `None` in older reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<DeviceFingerprint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

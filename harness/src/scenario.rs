@@ -122,12 +122,19 @@ pub struct Scenario {
     /// Power source: `auto`, `none`, or a named source.
     #[serde(default)]
     pub power: Option<String>,
+    /// `edgebench compare`'s threshold when this run is the new side (percent; default 5).
+    #[serde(default)]
+    pub regression_threshold_pct: Option<f64>,
 }
 
 /// One model: a file, or a `synth` preset the harness generates (deterministic from `seed`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelEntry {
+    /// A stable display name and comparison key (`compare`, `history`) for this model, kept
+    /// when its path or mock cost changes between runs; default: the preset or file stem.
+    #[serde(default)]
+    pub name: Option<String>,
     /// Synthesize a model of this preset (`tiny`, `stories15m`, `smollm-135m`, `tinyllama-1.1b`).
     #[serde(default)]
     pub synth: Option<String>,

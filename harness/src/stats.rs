@@ -1,5 +1,10 @@
 //! Small statistics: order statistics of latency samples, and a percentile bootstrap for
 //! confidence intervals (fixed seed, so re-rendering a report gives the same interval).
+//! Comparing two runs ([`compare`]) and finding steps in a nightly series ([`changepoint`])
+//! live in submodules.
+
+pub mod changepoint;
+pub mod compare;
 
 use rand::{Rng, SeedableRng};
 

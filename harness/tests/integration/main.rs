@@ -4,9 +4,14 @@
 
 mod cli_backends;
 mod cli_mock;
+mod compare_cli;
 mod cross_arch;
 mod exporters;
 mod hardening;
+#[cfg(feature = "history")]
+mod history_cli;
+#[cfg(feature = "history")]
+mod lab_flow;
 mod power_energy;
 mod power_i2c;
 mod power_sampler;

@@ -9,10 +9,10 @@
 
 pub mod minisig;
 
-use crate::plan::{ModelSource, PlanPoint};
 use crate::results::ModelFile;
-use crate::scenario::{LoadedScenario, ModelEntry};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// What a scenario model demands of its file, with paths resolved.
@@ -29,32 +29,26 @@ pub struct Requirement {
     pub trusted_keys: Vec<String>,
 }
 
-/// What was checked for a point's model file; recorded in the report's model record.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Verified {
-    /// The scenario pinned a sha256 and the file matched it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub sha256_pinned: bool,
-    /// Key id (16 upper-case hex digits, as minisign prints it) of the trusted key whose
-    /// signature over the file verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signed_by: Option<String>,
-    /// The signature file that was checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signature: Option<String>,
-}
+/// What was checked for a point's model file (the report's model record keeps it).
+pub use crate::results::ModelIntegrity as Verified;
 
-impl Verified {
-    pub fn is_empty(&self) -> bool {
-        *self == Verified::default()
-    }
+/// The integrity fields of a scenario model as written (the scenario's `ModelEntry`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Declared<'a> {
+    /// The model's `path`, when it has one.
+    pub path: Option<&'a Path>,
+    /// Whether the model is a `synth` preset.
+    pub synth: bool,
+    pub sha256: Option<&'a str>,
+    pub signature: Option<&'a Path>,
+    pub trusted_keys: Option<&'a [String]>,
 }
 
 /// The integrity requirement of a scenario model, or `None` when it asks for nothing. Errors
 /// (a malformed digest or key, a signature without keys, a pin on a synthesized or mock model)
 /// are meant for the scenario's validation: they name the field and the fix.
-pub fn requirement(m: &ModelEntry, base_dir: &Path) -> Result<Option<Requirement>, String> {
-    let keys = m.trusted_keys.clone().unwrap_or_default();
+pub fn requirement(m: Declared<'_>, base_dir: &Path) -> Result<Option<Requirement>, String> {
+    let keys = m.trusted_keys.map(<[String]>::to_vec).unwrap_or_default();
     if m.sha256.is_none() && m.signature.is_none() && m.trusted_keys.is_none() {
         return Ok(None);
     }
@@ -62,15 +56,15 @@ pub fn requirement(m: &ModelEntry, base_dir: &Path) -> Result<Option<Requirement
         || "a model".to_string(),
         |p| format!("model `{}`", p.display()),
     );
-    let path = match &m.path {
-        Some(p) if m.synth.is_none() && !p.to_string_lossy().starts_with("mock:") => p,
+    let path = match m.path {
+        Some(p) if !m.synth && !p.to_string_lossy().starts_with("mock:") => p,
         _ => {
             return Err(format!(
                 "{who}: `sha256`, `signature` and `trusted_keys` apply to model files given by `path` (not `synth` presets or mock models); move the pin to a `path` model"
             ))
         }
     };
-    let sha256 = match &m.sha256 {
+    let sha256 = match m.sha256 {
         None => None,
         Some(s) => {
             let s = s.trim().to_ascii_lowercase();
@@ -102,7 +96,7 @@ pub fn requirement(m: &ModelEntry, base_dir: &Path) -> Result<Option<Requirement
             base_dir.join(p)
         }
     };
-    let signature = (!keys.is_empty()).then(|| match &m.signature {
+    let signature = (!keys.is_empty()).then(|| match m.signature {
         Some(s) => resolve(s),
         None => {
             let mut s = resolve(path).into_os_string();
@@ -117,24 +111,6 @@ pub fn requirement(m: &ModelEntry, base_dir: &Path) -> Result<Option<Requirement
     }))
 }
 
-/// Check every model of a scenario's integrity fields (for validation at parse time).
-pub fn validate(ls_models: &[ModelEntry], base_dir: &Path) -> Result<(), String> {
-    ls_models
-        .iter()
-        .try_for_each(|m| requirement(m, base_dir).map(drop))
-}
-
-/// Give the points just expanded from scenario model `m` its requirement.
-pub fn attach(points: &mut [PlanPoint], m: &ModelEntry, ls: &LoadedScenario) -> Result<(), String> {
-    let req = requirement(m, &ls.base_dir())?;
-    for p in points {
-        if matches!(p.source, ModelSource::File { .. }) {
-            p.integrity = req.clone();
-        }
-    }
-    Ok(())
-}
-
 /// Check `file` against `req`. `sha256` is the file's digest when the caller already has it.
 /// The error says what was expected, what was found, the file and the fix.
 pub fn check(req: &Requirement, file: &Path, sha256: Option<&str>) -> Result<Verified, String> {
@@ -142,11 +118,7 @@ pub fn check(req: &Requirement, file: &Path, sha256: Option<&str>) -> Result<Ver
     if let Some(want) = &req.sha256 {
         let have = match sha256 {
             Some(s) => s.to_ascii_lowercase(),
-            None => {
-                crate::models::sha256_file(file)
-                    .map_err(|e| format!("{e:#}"))?
-                    .0
-            }
+            None => sha256_hex(file)?,
         };
         if &have != want {
             return Err(format!(
@@ -164,15 +136,34 @@ pub fn check(req: &Requirement, file: &Path, sha256: Option<&str>) -> Result<Ver
     Ok(v)
 }
 
-/// The runner's one hook: check the point's model file (already fingerprinted into `model`)
-/// against the point's requirement and record what verified. `Err` fails the point.
-pub fn check_point(point: &PlanPoint, path: &Path, model: &mut ModelFile) -> Result<(), String> {
-    let Some(req) = &point.integrity else {
+/// The runner's one hook: check the point's model file (fingerprinted into `model` when the
+/// runner already hashed it) against the point's requirement and record what verified. `Err`
+/// fails the point.
+pub fn check_point(
+    req: Option<&Requirement>,
+    path: &Path,
+    model: &mut ModelFile,
+) -> Result<(), String> {
+    let Some(req) = req else {
         return Ok(());
     };
     let v = check(req, path, model.sha256.as_deref())?;
     model.integrity = (!v.is_empty()).then_some(v);
     Ok(())
+}
+
+/// sha256 of a file, for a pin checked where the runner had not hashed the file yet.
+fn sha256_hex(file: &Path) -> Result<String, String> {
+    let err = |e: std::io::Error| format!("reading model file {}: {e}", file.display());
+    let mut f = std::fs::File::open(file).map_err(err)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf).map_err(err)? {
+            0 => return Ok(hex::encode(h.finalize())),
+            n => h.update(&buf[..n]),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -124,7 +124,10 @@ pub fn expand(ls: &LoadedScenario, only_backends: Option<&[String]>) -> Result<R
                 fitted = true;
                 let first = points.len();
                 push_matrix(&mut points, s, &entry, &v, &prompts);
-                crate::integrity::attach(&mut points[first..], m, ls).map_err(err)?;
+                let pins = m.integrity(&ls.base_dir()).map_err(err)?;
+                points[first..]
+                    .iter_mut()
+                    .for_each(|p| p.integrity = pins.clone());
             }
         }
         if !fitted {

@@ -180,7 +180,28 @@ pub struct ModelFile {
     pub info: Option<ModelInfo>,
     /// The sha256 pin and signature checks the file passed (absent when none were asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub integrity: Option<crate::integrity::Verified>,
+    pub integrity: Option<ModelIntegrity>,
+}
+
+/// The sha256 pin and signature checks a model file passed (`crate::integrity`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ModelIntegrity {
+    /// The scenario pinned a sha256 and the file matched it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sha256_pinned: bool,
+    /// Key id (16 upper-case hex digits, as minisign prints it) of the trusted key whose
+    /// signature over the file verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// The signature file that was checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl ModelIntegrity {
+    pub fn is_empty(&self) -> bool {
+        *self == ModelIntegrity::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -163,6 +163,24 @@ pub struct ModelEntry {
     pub trusted_keys: Option<Vec<String>>,
 }
 
+impl ModelEntry {
+    /// This model's sha256 pin and signature requirement, paths resolved against `base_dir`
+    /// (the scenario file's directory); an error names the field and the fix.
+    pub fn integrity(
+        &self,
+        base_dir: &Path,
+    ) -> Result<Option<crate::integrity::Requirement>, String> {
+        let declared = crate::integrity::Declared {
+            path: self.path.as_deref(),
+            synth: self.synth.is_some(),
+            sha256: self.sha256.as_deref(),
+            signature: self.signature.as_deref(),
+            trusted_keys: self.trusted_keys.as_deref(),
+        };
+        crate::integrity::requirement(declared, base_dir)
+    }
+}
+
 fn one() -> OneOrMany<usize> {
     OneOrMany::One(1)
 }
@@ -228,13 +246,16 @@ pub fn parse(source: &str, path: Option<&Path>) -> Result<LoadedScenario, Scenar
         toml::from_str(source).map_err(|e| validate::from_toml(e, source, path))?;
     validate::check(&scenario, source, path)?;
     let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
-    crate::integrity::validate(&scenario.models, base).map_err(|message| {
-        ScenarioError::Invalid {
+    let integrity = |m: &ModelEntry| m.integrity(base).map(drop);
+    scenario
+        .models
+        .iter()
+        .try_for_each(integrity)
+        .map_err(|message| ScenarioError::Invalid {
             file: path.map_or_else(|| "<built-in>".into(), |p| p.display().to_string()),
             line: String::new(),
             message,
-        }
-    })?;
+        })?;
     Ok(LoadedScenario {
         scenario,
         path: path.map(Path::to_path_buf),

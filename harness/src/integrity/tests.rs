@@ -2,31 +2,38 @@
 
 use super::*;
 
-fn entry(toml_text: &str) -> ModelEntry {
-    toml::from_str(toml_text).unwrap()
+fn file(path: &str) -> Declared<'_> {
+    Declared {
+        path: Some(Path::new(path)),
+        ..Default::default()
+    }
 }
 
 #[test]
 fn no_fields_no_requirement_and_signature_defaults_next_to_the_file() {
     let base = Path::new("/lab");
-    assert_eq!(
-        requirement(&entry("path = \"m.gguf\""), base).unwrap(),
-        None
-    );
+    assert_eq!(requirement(file("m.gguf"), base).unwrap(), None);
     let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-    let key = kp.pk.to_base64();
+    let keys = [kp.pk.to_base64()];
+    let sha = "AB".repeat(32);
     let r = requirement(
-        &entry(&format!(
-            "path = \"m.gguf\"\nsha256 = \"{}\"\ntrusted_keys = [\"{key}\"]",
-            "AB".repeat(32)
-        )),
+        Declared {
+            sha256: Some(&sha),
+            trusted_keys: Some(&keys),
+            ..file("m.gguf")
+        },
         base,
     )
     .unwrap()
     .unwrap();
     assert_eq!(r.sha256.as_deref(), Some("ab".repeat(32).as_str()));
     assert_eq!(r.signature, Some(PathBuf::from("/lab/m.gguf.minisig")));
-    let e = requirement(&entry("synth = \"tiny\"\nsha256 = \"00\""), base).unwrap_err();
+    let synth = Declared {
+        synth: true,
+        sha256: Some("00"),
+        ..Default::default()
+    };
+    let e = requirement(synth, base).unwrap_err();
     assert!(e.contains("`path`"), "{e}");
 }
 
@@ -88,7 +95,7 @@ fn a_sha256_mismatch_names_both_digests_and_the_file() {
         ..Default::default()
     };
     let e = check(&req, &file, None).unwrap_err();
-    let actual = crate::models::sha256_file(&file).unwrap().0;
+    let actual = sha256_hex(&file).unwrap();
     assert!(
         e.contains(&want) && e.contains(&actual) && e.contains("m.gguf"),
         "{e}"

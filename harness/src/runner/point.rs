@@ -65,7 +65,7 @@ pub fn run_point(
             Err(e) => return failed(point, ErrorKind::Model, format!("{e:#}")),
         }
     }
-    if let Err(e) = crate::integrity::check_point(point, &path, &mut model) {
+    if let Err(e) = crate::integrity::check_point(point.integrity.as_ref(), &path, &mut model) {
         return failed(point, ErrorKind::Model, e);
     }
     let wp = WorkerPoint {

@@ -131,12 +131,13 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         });
     }
     let mut report = crate::report::new_report(plan);
-    if opts.calibrate {
+    let stopped = || crate::sys::stop_signal().is_some();
+    if opts.calibrate && !stopped() {
         report.harness_overhead = overhead::measure(opts);
         let threads: Vec<usize> = plan.points.iter().map(|p| p.threads).collect();
         report.environment.memory_bandwidth = Some(crate::bandwidth::measure_for(&threads));
     }
-    if s.verify {
+    if s.verify && !stopped() {
         let a = crate::verify::run(
             plan,
             opts,

@@ -72,13 +72,20 @@ pub fn worker_command(cmd: &mut std::process::Command) {
 static STOP_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
 extern "C" fn on_stop_signal(sig: libc::c_int) {
-    // An atomic store is async-signal-safe.
-    STOP_SIGNAL.store(sig, std::sync::atomic::Ordering::SeqCst);
+    // An atomic swap is async-signal-safe.
+    if STOP_SIGNAL.swap(sig, std::sync::atomic::Ordering::SeqCst) != 0 {
+        // A second signal: the user insists, so die of it now (workers die with us).
+        // SAFETY: signal and raise are async-signal-safe; SIG_DFL is a valid disposition.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
 }
 
 /// From now on SIGINT, SIGTERM and SIGHUP do not end the process: they are recorded, and
 /// [`stop_signal`] returns the first one, so a run can end its worker, keep its finished points
-/// and exit 128 + the signal.
+/// and exit 128 + the signal. A second one ends the process at once, as if never caught.
 pub fn catch_stop_signals() {
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: an all-zero sigaction is valid; we set a handler that only stores an atomic

@@ -10,13 +10,18 @@ use crate::results::{PointResult, Report, SCHEMA_VERSION};
 /// The JSON key of a run's id in `run.json` and `report.json`.
 pub const RUN_ID_KEY: &str = "run_id";
 
+/// A report with its run's id after its own fields (field order kept, unlike a `Value`).
+#[derive(serde::Serialize)]
+struct WithRunId<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run_id: Option<&'a str>,
+}
+
 /// The report as JSON text, with `run_id` when given.
 fn to_text(report: &Report, run_id: Option<&str>) -> Result<String> {
-    let mut v = serde_json::to_value(report)?;
-    if let (Some(id), Some(obj)) = (run_id, v.as_object_mut()) {
-        obj.insert(RUN_ID_KEY.into(), id.into());
-    }
-    Ok(serde_json::to_string_pretty(&v)? + "\n")
+    Ok(serde_json::to_string_pretty(&WithRunId { report, run_id })? + "\n")
 }
 
 /// Write `report.json` atomically (a reader sees the old file or the whole new one).

@@ -75,6 +75,9 @@ pub enum Command {
     /// Run one matrix point (internal: spawned by `run`).
     #[command(hide = true)]
     Worker { point: PathBuf },
+    /// Load an ONNX Runtime library and report whether it works (internal: a crash-safe check).
+    #[command(hide = true, name = "ort-probe")]
+    OrtProbe { library: PathBuf },
 }
 
 #[derive(Debug, Args)]

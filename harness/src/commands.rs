@@ -14,6 +14,7 @@ use crate::cli::{Cli, Command, ModelCommand, ReportFormat, SynthFormat};
 
 /// Run a parsed command; returns the process exit code.
 pub fn dispatch(cli: Cli) -> Result<i32> {
+    list::register_ort_prober();
     match cli.command {
         Command::Run(args) => {
             if let Some(d) = &args.device {
@@ -82,6 +83,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
             backends.as_deref(),
         ),
         Command::List => list::list(),
+        Command::OrtProbe { library } => Ok(list::ort_probe(&library)),
         Command::Env { json } => env::env(json),
         Command::Worker { point } => Ok(crate::worker::main(&point)),
     }

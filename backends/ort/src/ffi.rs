@@ -75,3 +75,36 @@ pub(crate) fn available() -> Result<Vec<String>, String> {
         Ok(names)
     }
 }
+
+/// Load the library at `path` into this process and ask it for its version and API table:
+/// what `ort::init_from` will do. Meant for a throwaway child process ([`crate::library`]'s
+/// probe), because a file that is not really ONNX Runtime can crash the process doing it.
+pub(crate) fn probe_in_this_process(path: &Path) -> Result<String, String> {
+    // SAFETY: not sound for an arbitrary file, and that is the point: this runs only in the
+    // probe child, whose crash the parent turns into an error. For a real ONNX Runtime library
+    // `OrtGetApiBase` has the declared C signature and returns a static struct whose function
+    // pointers `GetVersionString` and `GetApi` return a static string and table or null.
+    unsafe {
+        let lib = libloading::Library::new(path).map_err(|e| e.to_string())?;
+        let get: libloading::Symbol<'_, unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
+            lib.get(b"OrtGetApiBase").map_err(|e| e.to_string())?;
+        let base = get();
+        if base.is_null() {
+            return Err("OrtGetApiBase returned null".into());
+        }
+        let v = ((*base).GetVersionString)();
+        if v.is_null() {
+            return Err("GetVersionString returned null".into());
+        }
+        let version = CStr::from_ptr(v).to_string_lossy().into_owned();
+        if ((*base).GetApi)(ort::sys::ORT_API_VERSION).is_null() {
+            return Err(format!(
+                "version {version} does not provide the ONNX Runtime API {} that `ort` needs",
+                ort::sys::ORT_API_VERSION
+            ));
+        }
+        // Keep the library loaded until exit: unloading runs its destructors for nothing.
+        std::mem::forget(lib);
+        Ok(version)
+    }
+}

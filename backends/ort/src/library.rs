@@ -6,11 +6,16 @@
 //! it once per run in the parent process, before the first `ort` point; workers and
 //! [`status`] (`edgebench list`) only look. The file is checked before `ort` sees it, because
 //! `ort` can load only one library per process and its own errors do not say how to fix them.
+//! A process that registered a prober ([`set_prober`]; the harness does, for `list`, runs and
+//! workers) loads a library only after a child process loaded it ([`probe`]): a fake
+//! `libonnxruntime.so` then fails with a one-line reason instead of crashing the process.
 
 mod locate;
+mod probe;
 mod system;
 
 pub use locate::{Found, Source};
+pub use probe::{probe_main, set_prober};
 
 use crate::pins::Pin;
 use crate::provision::{self, Download, Failure};
@@ -29,7 +34,7 @@ pub fn ensure() -> Result<Found, BackendError> {
     let result = done.get_or_insert_with(|| {
         let s = Settings::from_env();
         let download = provision::fetcher(s.wheel.clone(), s.pythons.clone());
-        ensure_with(&s, &download, &mut std::io::stderr())
+        ensure_with(&s, &download, &mut std::io::stderr()).and_then(|found| probed(found, &s))
     });
     result.clone().map_err(Into::into)
 }
@@ -255,12 +260,23 @@ pub(crate) fn runtime() -> Result<&'static Runtime, BackendError> {
         return Ok(rt);
     }
     let s = Settings::from_env();
-    let found = find(&s)?;
+    let found = probed(find(&s)?, &s)?;
     let rt = init(&found).map_err(|reason| Failure {
         reason,
         fix: load_fix(&found, &s),
     })?;
     Ok(RUNTIME.get_or_init(|| rt))
+}
+
+/// `found`, once a probe process loaded it ([`probe`]): a broken file must not crash us.
+fn probed(found: Found, s: &Settings) -> Result<Found, Failure> {
+    match probe::check(&found.path) {
+        Ok(()) => Ok(found),
+        Err(reason) => Err(Failure {
+            fix: load_fix(&found, s),
+            reason,
+        }),
+    }
 }
 
 /// How to get past a library that is there but does not load.

@@ -80,3 +80,26 @@ fn ort_library() -> OrtLibrary {
 fn ort_library() -> OrtLibrary {
     OrtLibrary::default()
 }
+
+/// Make every ONNX Runtime library this process would load go through `edgebench ort-probe`
+/// in a child process first, so a broken or fake library cannot crash `list`, a run or a worker.
+pub fn register_ort_prober() {
+    #[cfg(feature = "ort")]
+    if let Ok(exe) = std::env::current_exe() {
+        edgebench_ort::library::set_prober(exe, vec!["ort-probe".into()]);
+    }
+}
+
+/// `edgebench ort-probe LIBRARY` (hidden): the child side of that check.
+pub fn ort_probe(library: &std::path::Path) -> i32 {
+    #[cfg(feature = "ort")]
+    return edgebench_ort::library::probe_main(library);
+    #[cfg(not(feature = "ort"))]
+    {
+        eprintln!(
+            "{}: this build has no ONNX Runtime support (rebuild with `--features ort`)",
+            library.display()
+        );
+        2
+    }
+}

@@ -351,8 +351,8 @@ fn compare_metric(
         base_ci: b.ci95,
         new_ci: n.ci95,
         ratio_ci: ratio_ci95,
-        tail: m.stat == crate::stats::compare::Statistic::P99
-            && b.samples.len().min(n.samples.len()) >= crate::stats::compare::TAIL_MIN_SAMPLES,
+        tail: m.stat == crate::stats::compare::Statistic::P99,
+        n_min: b.samples.len().min(n.samples.len()),
     };
     let (changed, basis) = is_change(&evidence, threshold);
     let better = if m.higher_is_better {

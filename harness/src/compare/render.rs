@@ -36,6 +36,16 @@ fn outlier_cell(r: &Row) -> String {
     }
 }
 
+fn basis_name(b: crate::stats::compare::Basis) -> &'static str {
+    use crate::stats::compare::Basis;
+    match b {
+        Basis::MannWhitney => "mann-whitney",
+        Basis::CiOverlap => "ci-overlap",
+        Basis::RatioCi => "ratio-ci",
+        Basis::ThresholdOnly => "threshold-only",
+    }
+}
+
 /// One line naming a row's figures (JUnit messages, `history`).
 pub fn describe(r: &Row) -> String {
     format!(
@@ -77,7 +87,7 @@ pub fn markdown(cs: &[Comparison]) -> String {
         for w in &c.warnings {
             let _ = writeln!(s, "> **⚠ WARNING: {w}**\n");
         }
-        s.push_str("| point | metric | base | new | ratio new/base [95% CI] | p | outliers base · new | verdict |\n|---|---|---:|---:|---:|---:|---:|---|\n");
+        s.push_str("| point | metric | base | new | ratio new/base [95% CI] | p | outliers base · new | decided by | verdict |\n|---|---|---:|---:|---:|---:|---:|---|---|\n");
         for r in &c.rows {
             let verdict = if r.regression {
                 format!("**{}**", r.verdict.as_str())
@@ -86,7 +96,7 @@ pub fn markdown(cs: &[Comparison]) -> String {
             };
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {}{} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {}{} |",
                 r.key,
                 r.metric,
                 num(r.base),
@@ -94,6 +104,7 @@ pub fn markdown(cs: &[Comparison]) -> String {
                 ratio_cell(r),
                 p_cell(r),
                 outlier_cell(r),
+                r.basis.map_or("–", basis_name),
                 verdict,
                 r.note
                     .as_ref()

@@ -314,9 +314,11 @@ pub struct Evidence {
     pub new_ci: Option<[f64; 2]>,
     /// Bootstrap 95% interval of `ratio`.
     pub ratio_ci: Option<[f64; 2]>,
-    /// The statistic is a tail (p99) with at least [`TAIL_MIN_SAMPLES`] a side: judged by
-    /// `ratio_ci` instead of the rank test.
+    /// The statistic is a tail (p99): with at least [`TAIL_MIN_SAMPLES`] a side it is judged
+    /// by `ratio_ci` instead of the rank test; with fewer, by the rank test **and** `ratio_ci`.
     pub tail: bool,
+    /// The smaller side's sample count.
+    pub n_min: usize,
 }
 
 /// asv's rule: a change counts when `ratio` is beyond the threshold factor (`1 + threshold`
@@ -327,9 +329,10 @@ pub struct Evidence {
 pub fn is_change(e: &Evidence, threshold: f64) -> (bool, Basis) {
     let factor = 1.0 + threshold;
     let beyond = e.ratio > factor || e.ratio < 1.0 / factor;
-    if e.tail {
-        if let Some([lo, hi]) = e.ratio_ci {
-            return (beyond && (hi < 1.0 || lo > 1.0), Basis::RatioCi);
+    let ci_excludes_one = e.ratio_ci.map(|[lo, hi]| hi < 1.0 || lo > 1.0);
+    if e.tail && e.n_min >= TAIL_MIN_SAMPLES {
+        if let Some(x) = ci_excludes_one {
+            return (beyond && x, Basis::RatioCi);
         }
     }
     let (significant, basis) = match (e.p_value, e.p_min) {
@@ -339,6 +342,9 @@ pub fn is_change(e: &Evidence, threshold: f64) -> (bool, Basis) {
             _ => (true, Basis::ThresholdOnly),
         },
     };
+    // A p99 of few samples is about their maximum: the bulk must move and its own interval
+    // must agree.
+    let significant = significant && (!e.tail || ci_excludes_one.unwrap_or(true));
     (beyond && significant, basis)
 }
 
@@ -381,6 +387,7 @@ mod tests {
             new_ci: None,
             ratio_ci: None,
             tail: false,
+            n_min: 10,
         };
         assert_eq!(is_change(&e, 0.05), (true, Basis::MannWhitney));
         assert!(!is_change(&Evidence { ratio: 0.97, ..e }, 0.05).0);
@@ -402,6 +409,7 @@ mod tests {
             new_ci: Some([89.0, 91.0]),
             ratio_ci: None,
             tail: false,
+            n_min: 3,
         };
         assert_eq!(is_change(&few, 0.05), (true, Basis::CiOverlap));
         let overlap = Evidence {
@@ -413,6 +421,7 @@ mod tests {
             ratio: 1.3,
             ratio_ci: Some([0.95, 1.6]),
             tail: true,
+            n_min: TAIL_MIN_SAMPLES,
             ..e
         };
         assert_eq!(is_change(&tail, 0.05), (false, Basis::RatioCi));
@@ -421,6 +430,18 @@ mod tests {
             ..tail
         };
         assert_eq!(is_change(&tail, 0.05), (true, Basis::RatioCi));
+        // Few samples: the rank test and the ratio interval must both agree.
+        let few_tail = Evidence {
+            n_min: 77,
+            ratio_ci: Some([0.9, 1.6]),
+            ..tail
+        };
+        assert_eq!(is_change(&few_tail, 0.05), (false, Basis::MannWhitney));
+        let few_tail = Evidence {
+            ratio_ci: Some([1.1, 1.6]),
+            ..few_tail
+        };
+        assert_eq!(is_change(&few_tail, 0.05), (true, Basis::MannWhitney));
     }
 
     proptest! {

@@ -167,7 +167,7 @@ repetitions = 7
 warmup = 1
 [[models]]
 name = "mock-llm"
-path = "mock:vocab=64,cost_us=5000"
+path = "mock:vocab=64,cost_us=10000"
 "#,
     )
     .unwrap();

@@ -50,7 +50,7 @@ pub(crate) fn check(path: &Path) -> Result<(), BackendError> {
             path,
             format!(
                 "metadata arrays hold {elements} elements in all; candle's GGUF reader keeps ~32 bytes per element ({} MiB), so files above {MAX_METADATA_ELEMENTS} are refused (real tokenizers hold under 2 million): the file is corrupt or hostile",
-                elements * 32 >> 20
+                (elements * 32) >> 20
             ),
         ));
     }

@@ -355,6 +355,7 @@ fn compare_metric(
         n_min: b.samples.len().min(n.samples.len()),
     };
     let (changed, basis) = is_change(&evidence, threshold);
+    let changed = changed && (n.value - b.value).abs() >= m.min_abs_change;
     let better = if m.higher_is_better {
         ratio > 1.0
     } else {

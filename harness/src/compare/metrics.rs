@@ -7,19 +7,24 @@ use crate::results::{PointResult, PointStatus};
 use crate::stats::compare::{bootstrap_ci95, Statistic};
 
 /// One metric that runs are compared on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MetricDef {
     /// Name with its unit, as in reports and history: `decode_tok_s`, `ttft_p50_ms`, ...
     pub name: &'static str,
     pub higher_is_better: bool,
     /// What the samples are summarized by.
     pub stat: Statistic,
+    /// A change smaller than this (in the metric's unit) never counts, whatever its ratio:
+    /// identical runs' peak RSS differs by a few hundred KiB (allocator arenas, page
+    /// granularity), which is 5% of a small process.
+    pub min_abs_change: f64,
 }
 
 pub const DECODE_TOK_S: MetricDef = MetricDef {
     name: "decode_tok_s",
     higher_is_better: true,
     stat: Statistic::Median,
+    min_abs_change: 0.0,
 };
 
 /// Every metric, in report order.
@@ -29,26 +34,31 @@ pub const METRICS: &[MetricDef] = &[
         name: "prefill_tok_s",
         higher_is_better: true,
         stat: Statistic::Median,
+        min_abs_change: 0.0,
     },
     MetricDef {
         name: "ttft_p50_ms",
         higher_is_better: false,
         stat: Statistic::Median,
+        min_abs_change: 0.0,
     },
     MetricDef {
         name: "decode_p99_ms",
         higher_is_better: false,
         stat: Statistic::P99,
+        min_abs_change: 0.0,
     },
     MetricDef {
         name: "peak_rss_steady_bytes",
         higher_is_better: false,
         stat: Statistic::Median,
+        min_abs_change: 1024.0 * 1024.0,
     },
     MetricDef {
         name: "j_per_token",
         higher_is_better: false,
         stat: Statistic::Median,
+        min_abs_change: 0.0,
     },
 ];
 

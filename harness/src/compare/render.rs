@@ -111,6 +111,12 @@ pub fn markdown(cs: &[Comparison]) -> String {
                     .map_or_else(String::new, |n| format!(" ({n})"))
             );
         }
+        if c.rows
+            .iter()
+            .any(|r| r.basis == Some(crate::stats::compare::Basis::CiOverlap))
+        {
+            s.push_str("\nNote: rows decided by `ci-overlap` had too few runs a side for the rank test to reach p < 0.002 (7 a side are needed); non-overlapping intervals of 3 runs are weak evidence that a change of machine load between the runs also gives. Use `repetitions = 7` or more (as `scenarios/nightly.toml` does) for a gate.\n");
+        }
         let count = |v: Verdict| c.rows.iter().filter(|r| r.verdict == v).count();
         let _ = writeln!(
             s,

@@ -324,14 +324,16 @@ pub struct Evidence {
 /// asv's rule: a change counts when `ratio` is beyond the threshold factor (`1 + threshold`
 /// either way) **and** it is significant: Mann-Whitney p < [`P_THRESHOLD`] when the sample
 /// sizes allow such a p-value, else non-overlapping 95% intervals, else (a single value per
-/// side) the factor alone; for a tail statistic, a ratio interval that excludes 1. Returns
-/// whether it counts and how significance was judged.
+/// side) the factor alone. A tail statistic (p99) also needs its whole ratio interval beyond
+/// the factor. Returns whether it counts and how significance was judged.
 pub fn is_change(e: &Evidence, threshold: f64) -> (bool, Basis) {
     let factor = 1.0 + threshold;
     let beyond = e.ratio > factor || e.ratio < 1.0 / factor;
-    let ci_excludes_one = e.ratio_ci.map(|[lo, hi]| hi < 1.0 || lo > 1.0);
+    // A tail's whole ratio interval must lie beyond the factor: a loaded machine stretches
+    // tails first.
+    let ci_beyond = e.ratio_ci.map(|[lo, hi]| hi < 1.0 / factor || lo > factor);
     if e.tail && e.n_min >= TAIL_MIN_SAMPLES {
-        if let Some(x) = ci_excludes_one {
+        if let Some(x) = ci_beyond {
             return (beyond && x, Basis::RatioCi);
         }
     }
@@ -343,8 +345,8 @@ pub fn is_change(e: &Evidence, threshold: f64) -> (bool, Basis) {
         },
     };
     // A p99 of few samples is about their maximum: the bulk must move and its own interval
-    // must agree.
-    let significant = significant && (!e.tail || ci_excludes_one.unwrap_or(true));
+    // must lie beyond the factor.
+    let significant = significant && (!e.tail || ci_beyond.unwrap_or(true));
     (beyond && significant, basis)
 }
 
@@ -430,6 +432,12 @@ mod tests {
             ..tail
         };
         assert_eq!(is_change(&tail, 0.05), (true, Basis::RatioCi));
+        // Excluding 1 is not enough for a tail: the interval must clear the factor.
+        let near = Evidence {
+            ratio_ci: Some([1.04, 1.6]),
+            ..tail
+        };
+        assert_eq!(is_change(&near, 0.05), (false, Basis::RatioCi));
         // Few samples: the rank test and the ratio interval must both agree.
         let few_tail = Evidence {
             n_min: 77,

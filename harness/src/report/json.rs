@@ -145,3 +145,23 @@ pub fn parse_points(bytes: &[u8]) -> (Vec<PointResult>, Vec<String>) {
     }
     (points, notes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_points;
+
+    #[test]
+    fn unreadable_lines_are_named_and_the_others_kept() {
+        // Not a point, then a line cut inside "é" without its newline.
+        let (points, notes) = parse_points(b"\n{\"x\": 1}\n{\"label\":\"caf\xC3");
+        assert!(points.is_empty());
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("line 2 is not a point"), "{notes:?}");
+        assert!(
+            notes[1].contains("line 3 is not valid UTF-8") && notes[1].contains("no newline"),
+            "{notes:?}"
+        );
+        let (_, notes) = parse_points(b"{\"label\":");
+        assert!(notes[0].contains("line 1 is cut off"), "{notes:?}");
+    }
+}

@@ -23,13 +23,18 @@ fn load_err(path: &Path) -> String {
     }
 }
 
+/// The offset just past the first occurrence of `name` in the file.
+fn after(bytes: &[u8], name: &str) -> usize {
+    let at = bytes
+        .windows(name.len())
+        .position(|w| w == name.as_bytes())
+        .unwrap_or_else(|| panic!("{name} not in file"));
+    at + name.len()
+}
+
 /// The byte offset of the value of u32 metadata `key` (its length, name, then type id 4).
 fn u32_value_at(bytes: &[u8], key: &str) -> usize {
-    let at = bytes
-        .windows(key.len())
-        .position(|w| w == key.as_bytes())
-        .unwrap_or_else(|| panic!("{key} not in file"));
-    let t = at + key.len();
+    let t = after(bytes, key);
     assert_eq!(
         u32::from_le_bytes(bytes[t..t + 4].try_into().unwrap()),
         4,
@@ -40,11 +45,7 @@ fn u32_value_at(bytes: &[u8], key: &str) -> usize {
 
 /// The byte offset of tensor `name`'s data offset in the tensor table.
 fn tensor_offset_at(bytes: &[u8], name: &str) -> usize {
-    let at = bytes
-        .windows(name.len())
-        .position(|w| w == name.as_bytes())
-        .unwrap_or_else(|| panic!("tensor {name} not in file"));
-    let n_dims_at = at + name.len();
+    let n_dims_at = after(bytes, name);
     let n_dims = u32::from_le_bytes(bytes[n_dims_at..n_dims_at + 4].try_into().unwrap()) as usize;
     n_dims_at + 4 + 8 * n_dims + 4
 }

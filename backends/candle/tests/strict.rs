@@ -92,3 +92,25 @@ fn a_valid_file_still_loads() {
     };
     CandleBackend.load(&common::spec(&path), &o).unwrap();
 }
+
+#[test]
+fn a_huge_metadata_array_is_refused_before_candle_reads_it() {
+    // candle's reader keeps one 32-byte value per array element: 17M u8s would be 544 MB.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big-array.gguf");
+    let n: u64 = 17 << 20;
+    let key = b"hostile.bytes";
+    let mut b = b"GGUF".to_vec();
+    b.extend_from_slice(&3u32.to_le_bytes());
+    b.extend_from_slice(&0u64.to_le_bytes()); // tensors
+    b.extend_from_slice(&1u64.to_le_bytes()); // metadata keys
+    b.extend_from_slice(&(key.len() as u64).to_le_bytes());
+    b.extend_from_slice(key);
+    b.extend_from_slice(&9u32.to_le_bytes()); // array
+    b.extend_from_slice(&0u32.to_le_bytes()); // of u8
+    b.extend_from_slice(&n.to_le_bytes());
+    b.resize(b.len() + n as usize, 7);
+    std::fs::write(&path, b).unwrap();
+    let e = load_err(&path);
+    assert!(e.contains("metadata arrays hold 17825792 elements"), "{e}");
+}

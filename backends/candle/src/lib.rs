@@ -18,6 +18,13 @@ mod guard;
 mod inspect;
 mod model;
 mod quantized_llama;
+
+/// The vendored graph, public only for the A/B bench against candle-transformers
+/// (`benches/vendored_ab.rs`); not an API.
+#[doc(hidden)]
+pub mod vendored {
+    pub use crate::quantized_llama::ModelWeights;
+}
 mod session;
 mod strict;
 mod threads;

@@ -9,6 +9,8 @@ budget=${EDGEBENCH_FUZZ_BUDGET_S:-300}
 start=$(date +%s)
 left() { echo $(( budget - ($(date +%s) - start) )); }
 skip() { echo "fuzz smoke: SKIPPED: $*"; exit 0; }
+# The runs add inputs to the corpora; CI's checkout is thrown away, but keep git clean anyway.
+trap 'git checkout -q -- corpus 2>/dev/null; git clean -qfd corpus 2>/dev/null' EXIT
 
 cargo +nightly --version >/dev/null 2>&1 || skip "no nightly toolchain (rustup toolchain install nightly)"
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
@@ -33,6 +35,4 @@ for t in gguf onnx scenario report; do
     exit 1
   fi
 done
-# The 20-second runs add inputs to the corpora; CI's checkout is thrown away, so keep git clean.
-git checkout -q -- corpus 2>/dev/null; git clean -qfd corpus 2>/dev/null
 echo "fuzz smoke: done in $(( $(date +%s) - start )) s"

@@ -9,12 +9,12 @@
 #     and `neon-dotprod` sets are both tested against the scalar oracle) and with
 #     QEMU_CPU=cortex-a72 (a Pi 4 core: detection falls back to `neon`); each run writes the
 #     greedy-token/logit digests of every file type
-#  4. a static aarch64 edgebench (reference + mock) runs scenarios/smoke.toml end to end under
+#  4. a static aarch64 edgebench (reference + mock + SQLite history) runs scenarios/smoke.toml end to end under
 #     QEMU (parent, workers, reports) with both CPUs; the report must name neon-dotprod / neon
 #     and say it was emulated
 #  5. cross-architecture: the native x86_64 tests compare their digests with the aarch64 ones
 #     and the native smoke run with the emulated ones (identical tokens, identical agreement
-#     figures)
+#     figures), and the nightly lab flow runs with the aarch64 binary as a second device
 #  6. scripts/build-aarch64.sh: the release tarball for boards (every backend, ONNX Runtime),
 #     when CI has time left for it (see below)
 #
@@ -63,8 +63,8 @@ for cpu in default cortex-a72; do
     echo "   $passed tests passed under QEMU ($cpu)"
 done
 
-step "static aarch64 edgebench (reference + mock), scenarios/smoke.toml under QEMU"
-RUSTFLAGS="$static" xcargo build --locked --release -p edgebench --no-default-features --target "$triple"
+step "static aarch64 edgebench (reference + mock + history), scenarios/smoke.toml under QEMU"
+RUSTFLAGS="$static" xcargo build --locked --release -p edgebench --no-default-features --features history --target "$triple"
 bin="$root/target/aarch64/$triple/release/edgebench"
 for cpu in default cortex-a72; do
     want=neon-dotprod
@@ -95,7 +95,7 @@ env -u RUSTFLAGS EDGEBENCH_DIGEST_OTHER="$out/digests-default.txt:$out/digests-c
     grep -E "^# arch|IDENTICAL|^test result|panicked|FAILED" | sed 's/^/   /'
 env -u RUSTFLAGS EDGEBENCH_AARCH64_BIN="$bin" \
     cargo test --locked --workspace --test integration cross_arch -- --nocapture 2>&1 |
-    grep -E "aarch64-|^test result|panicked|FAILED" | sed 's/^/   /'
+    grep -E "aarch64-|fingerprint|REGRESSION|^test result|panicked|FAILED" | sed 's/^/   /'
 # (pipefail makes a failing cargo test fail this script despite the grep.)
 
 # The tarball is a release build of every backend for aarch64 (about 25 minutes cold on 2

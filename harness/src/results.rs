@@ -223,6 +223,15 @@ pub struct RunRecord {
     pub tokens: Vec<u32>,
 }
 
+impl RunRecord {
+    /// This run's decode throughput: steps ÷ the sum of their latencies; `None` without steps.
+    pub fn decode_tok_s(&self) -> Option<f64> {
+        let total_ns: u64 = self.decode_latency_ns.iter().sum();
+        (!self.decode_latency_ns.is_empty() && total_ns > 0)
+            .then(|| self.decode_latency_ns.len() as f64 / (total_ns as f64 / 1e9))
+    }
+}
+
 /// Order statistics of a sample, nanoseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LatencyStats {

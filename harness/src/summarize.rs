@@ -177,14 +177,7 @@ fn latency_summary(
     let ttft = stats::latency_stats(&ttfts)?;
     let decode_stats = stats::latency_stats(&decode);
     // Per-run decode throughput: steps / sum of step latencies.
-    let per_run_tok_s: Vec<f64> = runs
-        .iter()
-        .filter(|r| !r.decode_latency_ns.is_empty())
-        .map(|r| {
-            r.decode_latency_ns.len() as f64
-                / (r.decode_latency_ns.iter().sum::<u64>() as f64 / 1e9)
-        })
-        .collect();
+    let per_run_tok_s: Vec<f64> = runs.iter().filter_map(|r| r.decode_tok_s()).collect();
     let within_budget_fraction = budget_ms.and_then(|b| {
         let limit = b * 1e6;
         (!decode.is_empty()).then(|| {

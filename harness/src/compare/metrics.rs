@@ -107,14 +107,7 @@ pub fn measure(point: &PointResult, metric: &MetricDef) -> Option<Measured> {
     let prompt = point.label.prompt_tokens as f64;
     match metric.name {
         "decode_tok_s" => {
-            let s: Vec<f64> = runs
-                .iter()
-                .filter(|r| !r.decode_latency_ns.is_empty())
-                .map(|r| {
-                    r.decode_latency_ns.len() as f64
-                        / (r.decode_latency_ns.iter().sum::<u64>() as f64 / 1e9)
-                })
-                .collect();
+            let s: Vec<f64> = runs.iter().filter_map(|r| r.decode_tok_s()).collect();
             from_samples(s, metric.stat).or_else(|| single(point.latency.as_ref()?.decode_tok_s))
         }
         "prefill_tok_s" => {

@@ -108,3 +108,72 @@ fn emulated_aarch64_runs_give_the_native_tokens_and_agreement() {
 fn native_set(k: &Value) -> String {
     k.as_str().unwrap_or("?").to_string()
 }
+
+/// The nightly lab flow with two devices: this machine (`lab-host`, native binary) and the
+/// static aarch64 build under QEMU (`qemu-aarch64`, the same `scripts/lab/nightly.sh` driving
+/// the aarch64 binary for run, ingest, compare and check). Three nights each, the third with
+/// a mock twice as slow under the same model name: on each device nights 1-2 pass and night 3
+/// fails naming its run; the devices have different fingerprints, and the collector puts both
+/// into one history and flags both. Gated on `EDGEBENCH_AARCH64_BIN` (built with `history`).
+#[test]
+fn nightly_lab_flow_with_the_emulated_aarch64_build_as_a_second_device() {
+    let Some(aarch64) = std::env::var_os("EDGEBENCH_AARCH64_BIN") else {
+        println!("SKIPPED: set EDGEBENCH_AARCH64_BIN to a static aarch64 edgebench built with the `history` feature (.ci/aarch64.sh builds one)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let results = tmp.path().join("lab");
+    let native = assert_cmd::cargo::cargo_bin("edgebench");
+    let devices = [
+        ("lab-host", native.clone()),
+        ("qemu-aarch64", std::path::PathBuf::from(aarch64)),
+    ];
+    let mut ids = Vec::new();
+    for (device, bin) in &devices {
+        for (n, cost_us) in [(1, 20000), (2, 20000), (3, 40000)] {
+            let scratch = tmp.path().join(format!("{device}-{n}"));
+            std::fs::create_dir_all(&scratch).unwrap();
+            let (code, text) =
+                crate::lab_flow::run_night(bin, device, &results, &scratch, n, cost_us);
+            let want = if n == 3 { 1 } else { 0 };
+            assert_eq!(code, Some(want), "{device} night {n}:\n{text}");
+            if n == 3 {
+                let bad = text
+                    .lines()
+                    .find(|l| l.starts_with("REGRESSION") && l.contains("decode_tok_s"))
+                    .unwrap_or_else(|| panic!("{device}: {text}"));
+                assert!(bad.contains(&format!("{device} · mock mock-llm")), "{bad}");
+                assert!(bad.contains("night-3-labmock"), "{bad}");
+            }
+        }
+        let report: Value = serde_json::from_str(
+            &std::fs::read_to_string(results.join(device).join("night-1-labmock/report.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        let fp = &report["environment"]["fingerprint"];
+        println!("{device}: fingerprint {fp}");
+        ids.push((
+            fp["id"].as_str().unwrap().to_string(),
+            fp["arch"].as_str().unwrap().to_string(),
+        ));
+    }
+    assert_ne!(ids[0].0, ids[1].0, "two devices, two fingerprints: {ids:?}");
+    assert_eq!(ids[1].1, "aarch64", "{ids:?}");
+    // The collector (native) ingests both devices' folders into one history and flags both.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let collect = std::process::Command::new("bash")
+        .arg(repo.join("scripts/lab/collect.sh"))
+        .arg("--from")
+        .arg(&results)
+        .arg("--bin")
+        .arg(&native)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&collect.stdout).to_string();
+    println!("{text}");
+    assert_eq!(collect.status.code(), Some(1), "{text}");
+    for (device, _) in &devices {
+        assert!(text.contains(&format!("REGRESSION {device}")), "{text}");
+    }
+}

@@ -7,7 +7,7 @@ use assert_cmd::cargo::cargo_bin;
 use std::path::Path;
 use std::process::Command;
 
-fn scenario(dir: &Path, cost_us: u64) -> std::path::PathBuf {
+pub(crate) fn scenario(dir: &Path, cost_us: u64) -> std::path::PathBuf {
     let p = dir.join("labmock.toml");
     std::fs::write(
         &p,
@@ -29,32 +29,45 @@ path = "mock:vocab=64,cost_us={cost_us}"
     p
 }
 
+/// One night of `scripts/lab/nightly.sh` on `device` with `bin` (the mock costing `cost_us` a
+/// token): its exit code and everything it printed.
+pub(crate) fn run_night(
+    bin: &Path,
+    device: &str,
+    results: &Path,
+    scratch: &Path,
+    n: usize,
+    cost_us: u64,
+) -> (Option<i32>, String) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new("bash")
+        .arg(repo.join("scripts/lab/nightly.sh"))
+        .args(["--device", device, "--no-calibration", "--night"])
+        .arg(format!("night-{n}"))
+        .arg("--bin")
+        .arg(bin)
+        .arg("--results")
+        .arg(results)
+        .arg("--scenario")
+        .arg(scenario(scratch, cost_us))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
 #[test]
 fn three_nights_with_a_slower_third_fail_only_the_third_and_name_it() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let bin = cargo_bin("edgebench");
     let results = tmp.path().join("lab");
-    let night = |n: usize, cost_us: u64| {
-        let out = Command::new("bash")
-            .arg(repo.join("scripts/lab/nightly.sh"))
-            .args(["--device", "lab-host", "--no-calibration", "--night"])
-            .arg(format!("night-{n}"))
-            .arg("--bin")
-            .arg(&bin)
-            .arg("--results")
-            .arg(&results)
-            .arg("--scenario")
-            .arg(scenario(tmp.path(), cost_us))
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.code(), text)
-    };
+    let night =
+        |n: usize, cost_us: u64| run_night(&bin, "lab-host", &results, tmp.path(), n, cost_us);
     let (c1, t1) = night(1, 20000);
     assert_eq!(c1, Some(0), "night 1:\n{t1}");
     let (c2, t2) = night(2, 20000);

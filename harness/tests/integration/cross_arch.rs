@@ -115,6 +115,7 @@ fn native_set(k: &Value) -> String {
 /// a mock twice as slow under the same model name: on each device nights 1-2 pass and night 3
 /// fails naming its run; the devices have different fingerprints, and the collector puts both
 /// into one history and flags both. Gated on `EDGEBENCH_AARCH64_BIN` (built with `history`).
+#[cfg(feature = "history")]
 #[test]
 fn nightly_lab_flow_with_the_emulated_aarch64_build_as_a_second_device() {
     let Some(aarch64) = std::env::var_os("EDGEBENCH_AARCH64_BIN") else {

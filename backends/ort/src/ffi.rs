@@ -25,18 +25,27 @@ pub(crate) fn lock_exclusive(file: &std::fs::File) -> std::io::Result<()> {
     }
 }
 
-/// The version the library at `path` reports, e.g. `1.32.0`. `path` is already loaded by
-/// `ort`, so opening it again only takes another reference to the same mapping.
-pub(crate) fn version(path: &Path) -> Result<String, String> {
-    // SAFETY: `path` is the ONNX Runtime library `ort::init_from` already loaded successfully
-    // (its initialisers have run); `OrtGetApiBase` has the C signature declared here and
-    // returns a pointer to a static struct whose `GetVersionString` returns a static,
-    // NUL-terminated string.
+/// Open the library at `path` and read its version string through
+/// `OrtGetApiBase()->GetVersionString`; returns the open library (unloaded when dropped), its
+/// API base and the version.
+///
+/// # Safety
+/// `path` must be an ONNX Runtime library: any other file's initialisers and `OrtGetApiBase`
+/// run in this process and may crash it (which only the probe child accepts).
+unsafe fn open_api_base(
+    path: &Path,
+) -> Result<(libloading::Library, *const ort::sys::OrtApiBase, String), String> {
+    // SAFETY: the caller vouches for `path` (see above); `OrtGetApiBase` has the C signature
+    // declared here and returns a pointer to a static struct whose `GetVersionString` returns a
+    // static, NUL-terminated string; `lib` outlives every use of `get` and `base` here and is
+    // returned to the caller with `base`.
     unsafe {
         let lib = libloading::Library::new(path).map_err(|e| e.to_string())?;
-        let get: libloading::Symbol<'_, unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
-            lib.get(b"OrtGetApiBase").map_err(|e| e.to_string())?;
-        let base = get();
+        let base = {
+            let get: libloading::Symbol<'_, unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
+                lib.get(b"OrtGetApiBase").map_err(|e| e.to_string())?;
+            get()
+        };
         if base.is_null() {
             return Err("OrtGetApiBase returned null".into());
         }
@@ -44,8 +53,17 @@ pub(crate) fn version(path: &Path) -> Result<String, String> {
         if v.is_null() {
             return Err("GetVersionString returned null".into());
         }
-        Ok(CStr::from_ptr(v).to_string_lossy().into_owned())
+        let version = CStr::from_ptr(v).to_string_lossy().into_owned();
+        Ok((lib, base, version))
     }
+}
+
+/// The version the library at `path` reports, e.g. `1.32.0`. `path` is already loaded by
+/// `ort`, so opening it again only takes another reference to the same mapping.
+pub(crate) fn version(path: &Path) -> Result<String, String> {
+    // SAFETY: `path` is the ONNX Runtime library `ort::init_from` already loaded successfully
+    // (its initialisers have run).
+    unsafe { open_api_base(path) }.map(|(_lib, _base, version)| version)
 }
 
 /// Provider names, e.g. `["CPUExecutionProvider"]` for the PyPI wheel.
@@ -82,21 +100,10 @@ pub(crate) fn available() -> Result<Vec<String>, String> {
 pub(crate) fn probe_in_this_process(path: &Path) -> Result<String, String> {
     // SAFETY: not sound for an arbitrary file, and that is the point: this runs only in the
     // probe child, whose crash the parent turns into an error. For a real ONNX Runtime library
-    // `OrtGetApiBase` has the declared C signature and returns a static struct whose function
-    // pointers `GetVersionString` and `GetApi` return a static string and table or null.
+    // `base` points to a static struct whose `GetApi` returns a static table or null, and
+    // `lib` keeps the library loaded while it is called.
     unsafe {
-        let lib = libloading::Library::new(path).map_err(|e| e.to_string())?;
-        let get: libloading::Symbol<'_, unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
-            lib.get(b"OrtGetApiBase").map_err(|e| e.to_string())?;
-        let base = get();
-        if base.is_null() {
-            return Err("OrtGetApiBase returned null".into());
-        }
-        let v = ((*base).GetVersionString)();
-        if v.is_null() {
-            return Err("GetVersionString returned null".into());
-        }
-        let version = CStr::from_ptr(v).to_string_lossy().into_owned();
+        let (lib, base, version) = open_api_base(path)?;
         if ((*base).GetApi)(ort::sys::ORT_API_VERSION).is_null() {
             return Err(format!(
                 "version {version} does not provide the ONNX Runtime API {} that `ort` needs",

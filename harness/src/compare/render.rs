@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{Comparison, Row, Verdict};
+use super::{Comparison, Row, RunRef, Verdict};
 
 fn num(v: Option<f64>) -> String {
     match v {
@@ -46,6 +46,25 @@ fn basis_name(b: crate::stats::compare::Basis) -> &'static str {
     }
 }
 
+/// A row's note as ` (note)`, or nothing.
+fn note_suffix(r: &Row) -> String {
+    r.note
+        .as_ref()
+        .map_or_else(String::new, |n| format!(" ({n})"))
+}
+
+/// One side of a comparison: path, date, device (fingerprint id) and commit.
+fn run_line(run: &RunRef) -> String {
+    format!(
+        "{} · {} · device {} ({}) · commit {}",
+        run.path,
+        run.created_utc,
+        run.device.as_deref().unwrap_or("unnamed"),
+        run.fingerprint.id,
+        run.git_commit.as_deref().unwrap_or("unknown")
+    )
+}
+
 /// One line naming a row's figures (JUnit messages, `history`).
 pub fn describe(r: &Row) -> String {
     format!(
@@ -57,9 +76,7 @@ pub fn describe(r: &Row) -> String {
         ratio_cell(r),
         p_cell(r),
         r.verdict.as_str(),
-        r.note
-            .as_ref()
-            .map_or_else(String::new, |n| format!(" ({n})"))
+        note_suffix(r)
     )
 }
 
@@ -69,19 +86,11 @@ pub fn markdown(cs: &[Comparison]) -> String {
     for c in cs {
         let _ = writeln!(
             s,
-            "## {} → {}\n\nbase: {} · {} · device {} ({}) · commit {}  \nnew:  {} · {} · device {} ({}) · commit {}  \nthreshold {:.1}% · a change counts when it is beyond the threshold **and** significant (Mann-Whitney p < 0.002, or non-overlapping 95% intervals when samples are few)\n",
+            "## {} → {}\n\nbase: {}  \nnew:  {}  \nthreshold {:.1}% · a change counts when it is beyond the threshold **and** significant (Mann-Whitney p < 0.002, or non-overlapping 95% intervals when samples are few)\n",
             c.base.path,
             c.new.path,
-            c.base.path,
-            c.base.created_utc,
-            c.base.device.as_deref().unwrap_or("unnamed"),
-            c.base.fingerprint.id,
-            c.base.git_commit.as_deref().unwrap_or("unknown"),
-            c.new.path,
-            c.new.created_utc,
-            c.new.device.as_deref().unwrap_or("unnamed"),
-            c.new.fingerprint.id,
-            c.new.git_commit.as_deref().unwrap_or("unknown"),
+            run_line(&c.base),
+            run_line(&c.new),
             c.threshold * 100.0
         );
         for w in &c.warnings {
@@ -106,9 +115,7 @@ pub fn markdown(cs: &[Comparison]) -> String {
                 outlier_cell(r),
                 r.basis.map_or("–", basis_name),
                 verdict,
-                r.note
-                    .as_ref()
-                    .map_or_else(String::new, |n| format!(" ({n})"))
+                note_suffix(r)
             );
         }
         if c.rows

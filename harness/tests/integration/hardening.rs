@@ -42,6 +42,18 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// `edgebench run SCENARIO --out OUT`, which must exit 1 (a point failed); its report.json.
+fn run_with_a_failed_point(scenario: &Path, out: &Path) -> serde_json::Value {
+    edgebench()
+        .args(["run", "--no-calibration", "-q", "--out"])
+        .arg(out)
+        .arg(scenario)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(1);
+    json(&out.join("report.json"))
+}
+
 /// `edgebench report DIR --format json`, parsed, with its stderr.
 fn report_json(dir: &Path) -> (serde_json::Value, String) {
     let out = edgebench()
@@ -372,14 +384,7 @@ fn a_fifo_or_device_model_path_fails_its_point_at_once() {
         "name = \"fifo\"\nbackends = [\"reference\"]\nprompt_tokens = 2\ngen_tokens = 2\nrepetitions = 1\ntimeout_s = 30\n[[models]]\npath = \"model.gguf\"\nquant = \"f32\"\n[[models]]\npath = \"zero.gguf\"\nquant = \"f32\"\n",
     );
     let out = tmp.path().join("d");
-    edgebench()
-        .args(["run", "--no-calibration", "-q", "--out"])
-        .arg(&out)
-        .arg(&s)
-        .timeout(Duration::from_secs(120))
-        .assert()
-        .code(1);
-    let r = json(&out.join("report.json"));
+    let r = run_with_a_failed_point(&s, &out);
     for p in r["points"].as_array().unwrap() {
         assert_eq!(p["status"], "failed");
         let msg = p["error"]["message"].as_str().unwrap();
@@ -536,14 +541,7 @@ fn a_model_whose_logits_are_not_finite_fails_its_point() {
         "name = \"inf\"\nbackends = [\"reference\"]\nprompt_tokens = 2\ngen_tokens = 2\nrepetitions = 1\nwarmup = 0\n[[models]]\npath = \"inf.gguf\"\nquant = \"f32\"\n",
     );
     let out = tmp.path().join("d");
-    edgebench()
-        .args(["run", "--no-calibration", "-q", "--out"])
-        .arg(&out)
-        .arg(&s)
-        .timeout(Duration::from_secs(120))
-        .assert()
-        .code(1);
-    let r = json(&out.join("report.json"));
+    let r = run_with_a_failed_point(&s, &out);
     let p = &r["points"][0];
     assert_eq!(p["status"], "failed");
     let msg = p["error"]["message"].as_str().unwrap();

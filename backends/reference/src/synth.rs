@@ -32,6 +32,8 @@ mod preset;
 mod rng;
 mod weights;
 
-pub use gguf_out::{permute_qk_rows, write_gguf, write_preset_gguf, SynthQuant};
+pub use gguf_out::{
+    permute_qk_rows, write_gguf, write_gguf_with_vocab, write_preset_gguf, SynthQuant,
+};
 pub use preset::{LlamaConfig, Preset};
 pub use weights::{canonical_weights, generate, LayerWeights, LlamaWeights, Matrix, TensorId};

@@ -60,6 +60,12 @@ impl GgufWriter {
         self
     }
 
+    /// Remove every metadata entry whose key starts with `prefix`.
+    pub fn drop_meta_prefix(&mut self, prefix: &str) -> &mut Self {
+        self.metadata.retain(|(k, _)| !k.starts_with(prefix));
+        self
+    }
+
     pub fn tensor(&mut self, spec: TensorSpec) -> &mut Self {
         self.tensors.push(spec);
         self

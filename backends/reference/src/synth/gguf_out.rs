@@ -147,7 +147,18 @@ pub fn permute_qk_rows(w: &[f32], n_head: usize, cols: usize) -> Vec<f32> {
 
 /// Write `weights` as a GGUF file with matrices of type `quant`.
 pub fn write_gguf(weights: &LlamaWeights, quant: SynthQuant, path: &Path) -> Result<(), GgufError> {
-    write_with(&weights.config, quant, path, &|id| {
+    write_gguf_with_vocab(weights, quant, &[], path)
+}
+
+/// [`write_gguf`] with a real vocabulary: the `tokenizer.*` entries in `vocab` replace the
+/// synthesized llama tokenizer (an empty `vocab` keeps it).
+pub fn write_gguf_with_vocab(
+    weights: &LlamaWeights,
+    quant: SynthQuant,
+    vocab: &[(String, MetaValue)],
+    path: &Path,
+) -> Result<(), GgufError> {
+    write_with(&weights.config, quant, vocab, path, &|id| {
         Cow::Borrowed(weights.get(id))
     })
 }
@@ -161,7 +172,9 @@ pub fn write_preset_gguf(
     path: &Path,
 ) -> Result<(), GgufError> {
     let c = preset.config();
-    write_with(&c, quant, path, &|id| Cow::Owned(id.generate(&c, seed)))
+    write_with(&c, quant, &[], path, &|id| {
+        Cow::Owned(id.generate(&c, seed))
+    })
 }
 
 fn tensor_list(c: &LlamaConfig) -> Vec<(String, TensorId)> {
@@ -190,11 +203,18 @@ fn tensor_list(c: &LlamaConfig) -> Vec<(String, TensorId)> {
 fn write_with<'a>(
     c: &LlamaConfig,
     q: SynthQuant,
+    vocab: &[(String, MetaValue)],
     path: &Path,
     get: &dyn Fn(TensorId) -> Cow<'a, [f32]>,
 ) -> Result<(), GgufError> {
     let mut w = GgufWriter::new();
     metadata(&mut w, c, q);
+    if !vocab.is_empty() {
+        w.drop_meta_prefix("tokenizer.");
+        for (k, v) in vocab {
+            w.meta(k.clone(), v.clone());
+        }
+    }
     let list = tensor_list(c);
     for (name, id) in &list {
         let (rows, cols) = id.shape(c);

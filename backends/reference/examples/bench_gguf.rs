@@ -106,7 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let d = ReferenceBackend.describe();
     println!(
-        "{{\"engine\":\"reference\",\"vocab\":{},\"kernels\":\"{}\",\"threads\":{},\"prompt\":{},\"gen\":{},\"prefill_tok_s\":{:.3},\"decode_tok_s\":{:.3},\"weight_bytes\":{},\"weight_types\":\"{}\",\"tokens\":{:?}}}",
+        "{{\"engine\":\"reference\",\"vocab\":{},\"kernels\":\"{}\",\"threads\":{},\"prompt\":{},\"gen\":{},\"prefill_tok_s\":{:.3},\"decode_tok_s\":{:.3},\"weight_bytes\":{},\"weight_types\":\"{}\",\"weight_layout\":{:?},\"tuning\":{:?},\"tokens\":{:?}}}",
         info.vocab_size,
         d["kernels"],
         d["threads"],
@@ -116,6 +116,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         gen as f64 / best_decode,
         info.weight_bytes.unwrap_or(0),
         info.weight_types,
+        d["weight_layout"],
+        d["tuning"],
         tokens
     );
     Ok(())

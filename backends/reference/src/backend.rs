@@ -1,12 +1,13 @@
 //! [`ReferenceBackend`]: the engine behind edgebench's `Backend` → `Model` → `Session` contract.
 
 use crate::kernels;
-use crate::model::{LlamaModel, LlamaSession};
+use crate::model::{Layout, LlamaModel, LlamaSession};
 use edgebench_backend::{
     Backend, BackendError, LoadOptions, Logits, Model, ModelFormat, ModelInfo, ModelSpec, Session,
 };
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Upper bound on `LoadOptions::threads` (a typo like 1000 should not spawn 1000 threads).
 const MAX_THREADS: usize = 256;
@@ -33,21 +34,38 @@ fn kernels() -> Result<&'static kernels::Kernels, BackendError> {
     })
 }
 
-/// Environment variable that turns the row-interleaved Q4_0/Q8_0/Q4_K layout off (`0`/`off`) for
-/// comparisons; on by default.
+/// Environment variable that forces the weight layout: `auto` (default: measured at load,
+/// [`Layout::Measure`]), `on`/`1` (row-interleaved Q4_0/Q8_0/Q4_K), `off`/`0` (file layout).
 pub const INTERLEAVE_ENV: &str = "EDGEBENCH_INTERLEAVE";
 
-fn interleave() -> Result<bool, BackendError> {
+fn layout() -> Result<Layout, BackendError> {
     match std::env::var(INTERLEAVE_ENV).ok().as_deref().map(str::trim) {
-        None | Some("") | Some("1") | Some("on") => Ok(true),
-        Some("0") | Some("off") => Ok(false),
+        None | Some("") | Some("auto") => Ok(Layout::Measure),
+        Some("1") | Some("on") => Ok(Layout::X8),
+        Some("0") | Some("off") => Ok(Layout::File),
         Some(other) => Err(BackendError::Unavailable {
             backend: NAME.into(),
             reason: format!("{INTERLEAVE_ENV}=`{other}` is not a valid setting"),
-            fix: format!("set {INTERLEAVE_ENV} to `on` (the default) or `off`, or unset it"),
+            fix: format!(
+                "set {INTERLEAVE_ENV} to `auto` (the default: measured at load), `on` or `off`, or unset it"
+            ),
         }),
     }
 }
+
+/// Whether `EDGEBENCH_KERNELS` leaves the kernel set to the loader (unset or `auto`).
+fn set_is_free() -> bool {
+    matches!(
+        std::env::var(kernels::ENV_VAR)
+            .ok()
+            .as_deref()
+            .map(str::trim),
+        None | Some("") | Some("auto")
+    )
+}
+
+/// What the most recent load chose (`describe()` has no model): kernel set, layout, tuning.
+static LAST_CHOICE: Mutex<Option<[String; 3]>> = Mutex::new(None);
 
 impl Backend for ReferenceBackend {
     fn name(&self) -> &'static str {
@@ -60,7 +78,7 @@ impl Backend for ReferenceBackend {
 
     fn check(&self) -> Result<(), BackendError> {
         kernels()?;
-        interleave().map(|_| ())
+        layout().map(|_| ())
     }
 
     fn load(&self, spec: &ModelSpec, opts: &LoadOptions) -> Result<Box<dyn Model>, BackendError> {
@@ -79,17 +97,48 @@ impl Backend for ReferenceBackend {
             opts.max_seq_len,
             kernels()?,
             opts.threads.clamp(1, MAX_THREADS),
-            interleave()?,
+            layout()?,
+            set_is_free(),
         )?;
         LAST_THREADS.store(model.threads(), Ordering::Relaxed);
+        let used = if model.interleaved() {
+            "Q4_0/Q8_0/Q4_K rows interleaved by 8 at load (x8)"
+        } else {
+            "file layout"
+        };
+        let how = match (model.tuning(), layout()?) {
+            (Some(t), _) => format!("measured at load: {t}"),
+            (None, Layout::Measure) => "nothing to measure (no Q4_0/Q8_0/Q4_K matrix)".into(),
+            (None, _) => format!("forced by {INTERLEAVE_ENV}"),
+        };
+        let choice = [model.kernels().name.to_string(), used.to_string(), how];
+        *LAST_CHOICE.lock().unwrap_or_else(|e| e.into_inner()) = Some(choice);
         Ok(Box::new(ReferenceModel { model }))
     }
 
     fn describe(&self) -> BTreeMap<String, String> {
-        let kernels = match kernels::select() {
-            Ok(k) => k.name.to_string(),
-            Err(e) => format!("invalid: {e}"),
-        };
+        let last = LAST_CHOICE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        // Before any load: what the environment asks for.
+        let [kernels, layout, tuning] = last.unwrap_or_else(|| {
+            [
+                match kernels::select() {
+                    Ok(k) => k.name.to_string(),
+                    Err(e) => format!("invalid: {e}"),
+                },
+                match layout() {
+                    Ok(Layout::Measure) => "chosen at load by measurement".into(),
+                    Ok(Layout::X8) => {
+                        format!("Q4_0/Q8_0/Q4_K rows interleaved by 8 ({INTERLEAVE_ENV}=on)")
+                    }
+                    Ok(Layout::File) => format!("file layout ({INTERLEAVE_ENV}=off)"),
+                    Err(e) => format!("invalid: {e}"),
+                },
+                "no model loaded yet".into(),
+            ]
+        });
         BTreeMap::from([
             ("version".into(), env!("CARGO_PKG_VERSION").into()),
             ("kernels".into(), kernels),
@@ -99,14 +148,8 @@ impl Backend for ReferenceBackend {
                 LAST_THREADS.load(Ordering::Relaxed).to_string(),
             ),
             ("kv_cache".into(), "f32".into()),
-            (
-                "weight_layout".into(),
-                match interleave() {
-                    Ok(true) => "Q4_0/Q8_0/Q4_K rows interleaved by 8 at load".into(),
-                    Ok(false) => format!("file layout ({INTERLEAVE_ENV}=off)"),
-                    Err(e) => format!("invalid: {e}"),
-                },
-            ),
+            ("weight_layout".into(), layout),
+            ("tuning".into(), tuning),
         ])
     }
 }

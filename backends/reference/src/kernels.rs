@@ -3,7 +3,8 @@
 //! [`scalar::KERNELS`] is always compiled and is the oracle every faster set is tested
 //! against. The SIMD sets, all bit-identical to it: `avx2` (x86_64: AVX2 + FMA + F16C),
 //! `avx512vnni` (`avx2` plus AVX-512 VNNI/VL integer dot products on 256-bit vectors), `neon`
-//! (aarch64 ARMv8.0 Advanced SIMD: Raspberry Pi 4) and `neon-dotprod` (`neon` with the
+//! (aarch64 ARMv8.0 Advanced SIMD: Raspberry Pi 4), `avx2-pf`/`avx512vnni-pf` (the same with
+//! software prefetch in the interleaved products: [`prefetch_twin`]) and `neon-dotprod` (`neon` with the
 //! ARMv8.2 `sdot` integer dot product: Pi 5, Jetson Orin, phones). [`SETS`] is the one list of
 //! them: name, architecture, table and feature check. [`select_auto`] picks the best one this
 //! CPU runs; [`select`] reads `EDGEBENCH_KERNELS` (`auto`, `scalar`, or a set name) and
@@ -28,8 +29,12 @@ macro_rules! guarded {
             unsafe { $f($($a),*) }
         }
     };
-    ($f:ident, ($($a:ident: $t:ty),*) $(-> $r:ty)?) => {
-        guarded!($f if detected, ($($a: $t),*) $(-> $r)?)
+    ($f:path, ($($a:ident: $t:ty),*) $(-> $r:ty)?) => {
+        |$($a: $t),*| $(-> $r)? {
+            debug_assert!(detected());
+            // SAFETY: as above.
+            unsafe { $f($($a),*) }
+        }
     };
 }
 
@@ -192,7 +197,9 @@ pub const SETS: &[KernelSet] = &[
         table: Some(&scalar::KERNELS),
         detected: always,
     },
+    set!("avx2-pf", "x86_64", avx2::KERNELS_PF, avx2::detected),
     set!("avx2", "x86_64", avx2::KERNELS, avx2::detected),
+    set!("avx512vnni-pf", "x86_64", vnni::KERNELS_PF, vnni::detected),
     set!("avx512vnni", "x86_64", vnni::KERNELS, vnni::detected),
     set!("neon", "aarch64", neon::KERNELS, neon::detected),
     set!(
@@ -277,6 +284,14 @@ pub fn select_named(name: Option<&str>) -> Result<&'static Kernels, UnknownKerne
             None => Err(err(n, "is not a kernel set of this build")),
         },
     }
+}
+
+/// The set that computes exactly what `k` computes with its interleaved products prefetching
+/// ahead of their weight stream (`avx2` → `avx2-pf`, `avx512vnni` → `avx512vnni-pf`), if there is
+/// one: the loader times both ([`crate::model::tune`]) unless `EDGEBENCH_KERNELS` names a set.
+pub fn prefetch_twin(k: &Kernels) -> Option<&'static Kernels> {
+    let want = format!("{}-pf", k.name);
+    sets().into_iter().find(|t| t.name == want)
 }
 
 /// Best set for this CPU: the last compiled set whose features are detected.

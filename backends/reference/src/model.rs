@@ -8,7 +8,9 @@
 mod hparams;
 mod load;
 mod session;
+pub mod tune;
 
 pub use hparams::Hparams;
 pub use load::LlamaModel;
 pub use session::LlamaSession;
+pub use tune::{Layout, Tuning};

@@ -443,12 +443,14 @@ fn this_x86_machine_tests_its_simd_sets() {
     {
         let vnni = std::is_x86_feature_detected!("avx512vnni")
             && std::is_x86_feature_detected!("avx512vl");
+        // Each set with its prefetching twin, which must agree with the oracle as well.
         let want: &[&str] = if vnni {
-            &["avx2", "avx512vnni"]
+            &["avx2-pf", "avx2", "avx512vnni-pf", "avx512vnni"]
         } else {
-            &["avx2"]
+            &["avx2-pf", "avx2"]
         };
         assert_eq!(simd_sets().iter().map(|k| k.name).collect::<Vec<_>>(), want);
+        assert_eq!(kernels::select_auto().name, *want.last().unwrap());
     }
 }
 

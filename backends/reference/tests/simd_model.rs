@@ -8,7 +8,7 @@ mod common;
 use common::k256;
 use edgebench_backend::{argmax, conformance::max_abs_diff};
 use edgebench_reference::kernels::{self, Kernels};
-use edgebench_reference::model::{LlamaModel, LlamaSession};
+use edgebench_reference::model::{tune, Layout, LlamaModel, LlamaSession};
 use edgebench_reference::synth::{self, LlamaConfig, Preset, SynthQuant};
 use std::path::{Path, PathBuf};
 
@@ -126,8 +126,8 @@ fn q4_0_and_q8_0_matrices_are_interleaved_unless_turned_off() {
     for q in SynthQuant::ALL {
         let path = common::tiny(dir.path(), q);
         let k = kernels::select_auto();
-        let on = LlamaModel::load_with(&path, 16, k, 1, true).unwrap();
-        let off = LlamaModel::load_with(&path, 16, k, 1, false).unwrap();
+        let on = LlamaModel::load_with(&path, 16, k, 1, Layout::X8, false).unwrap();
+        let off = LlamaModel::load_with(&path, 16, k, 1, Layout::File, false).unwrap();
         // (Tiny's Q4_K_M falls back to Q8_0/Q4_0 for rows shorter than a K-quant super-block.)
         let f = edgebench_reference::GgufFile::open(&path).unwrap();
         let want = f.tensors().iter().any(|t| {
@@ -161,4 +161,70 @@ fn threaded_attention_equals_one_thread_on_a_long_prompt() {
     let (t2, l2) = run(&path, k, 2, &prompt);
     assert_eq!(t1, t2);
     assert!(l1 == l2, "logits differ with threaded attention");
+}
+
+/// Greedy tokens and the last logits of `steps` steps after `prompt`.
+fn greedy(m: &LlamaModel, prompt: &[u32], steps: usize) -> (Vec<u32>, Vec<f32>) {
+    let mut s = LlamaSession::new(m);
+    let mut logits = s.forward(prompt).unwrap();
+    let mut toks = Vec::new();
+    for _ in 0..steps {
+        let t = argmax(&logits).unwrap();
+        toks.push(t);
+        logits = s.forward(&[t]).unwrap();
+    }
+    (toks, logits)
+}
+
+#[test]
+fn every_eligible_tuning_candidate_gives_bit_identical_tokens_and_logits() {
+    // Whatever the load-time measurement picks (x8 with the set, or with its prefetching
+    // twin), greedy decoding gives the same tokens and logits, bit for bit; forcing each
+    // candidate (EDGEBENCH_KERNELS + EDGEBENCH_INTERLEAVE) loads exactly it.
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<(String, PathBuf)> = [SynthQuant::Q8_0, SynthQuant::Q4_0]
+        .into_iter()
+        .map(|q| (format!("tiny {q}"), common::tiny(dir.path(), q)))
+        .collect();
+    for q in [SynthQuant::Q8_0, SynthQuant::Q4_0] {
+        let path = dir.path().join(format!("stories15m-{q}.gguf"));
+        synth::write_preset_gguf(Preset::Stories15m, 42, q, &path).unwrap();
+        files.push((format!("stories15m {q}"), path));
+    }
+    let prompt = common::prompt(256);
+    for (name, path) in &files {
+        let mut runs = Vec::new();
+        for c in tune::candidates(kernels::select_auto(), true) {
+            let layout = if c.x8 { Layout::X8 } else { Layout::File };
+            let m = LlamaModel::load_with(path, 64, c.kernels, 1, layout, false).unwrap();
+            assert_eq!(m.interleaved(), c.x8, "{name} {}", c.label());
+            assert_eq!(m.kernels().name, c.kernels.name, "{name} {}", c.label());
+            assert!(m.tuning().is_none(), "a forced layout measures nothing");
+            runs.push((c, greedy(&m, &prompt, 24)));
+        }
+        let eligible: Vec<_> = runs.iter().filter(|(c, _)| c.eligible).collect();
+        let (c0, (t0, l0)) = eligible[0];
+        for (c, (t, l)) in &eligible[1..] {
+            assert_eq!(t, t0, "{name}: {} vs {}", c.label(), c0.label());
+            assert!(
+                l == l0,
+                "{name}: {} logits differ from {}",
+                c.label(),
+                c0.label()
+            );
+        }
+        // The measured choice is one of them, with a timing for every candidate.
+        let m = LlamaModel::load_with(path, 64, kernels::select_auto(), 1, Layout::Measure, true)
+            .unwrap();
+        let t = m.tuning().expect("a Q4_0/Q8_0 model is measured");
+        assert_eq!(t.timings.len(), runs.len(), "{name}");
+        assert!(
+            t.timings.iter().all(|(_, ms)| ms.is_finite() && *ms > 0.0),
+            "{t}"
+        );
+        assert!(t.choice().eligible && m.interleaved(), "{name}: {t}");
+        assert_eq!(m.kernels().name, t.choice().kernels.name, "{name}: {t}");
+        let (tm, lm) = greedy(&m, &prompt, 24);
+        assert!(tm == *t0 && lm == *l0, "{name}: measured choice {t}");
+    }
 }

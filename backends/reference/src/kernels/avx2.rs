@@ -15,7 +15,7 @@
 //! to `kernels`, which hands it out only when [`detected`] is true) and unaligned loads and
 //! stores on slices whose length is asserted first.
 
-use super::x86_x8::{dot_q4_0x8_avx2, dot_q4_kx8_avx2, dot_q8_0x8_avx2};
+use super::x86_x8::{dot_q4_0x8_avx2, dot_q4_kx8_avx2, dot_q8_0x8_avx2, X8_PREFETCH_BYTES};
 use super::{scalar, Kernels};
 use crate::quant::{q4_0, q4_k, q5_0, q6_k, q8_0, BlockQ8, BlockQ8K, QK};
 use std::arch::x86_64::*;
@@ -35,8 +35,8 @@ pub(super) static KERNELS: Kernels = Kernels {
     dot_q8_0: guarded!(dot_q8_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q4_0: guarded!(dot_q4_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q5_0: guarded!(dot_q5_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
-    dot_q4_0x8: guarded!(dot_q4_0x8_avx2, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
-    dot_q8_0x8: guarded!(dot_q8_0x8_avx2, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q4_0x8: guarded!(dot_q4_0x8_avx2::<0>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q8_0x8: guarded!(dot_q8_0x8_avx2::<0>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     dot_q4_kx8: guarded!(dot_q4_kx8_avx2, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q4_k: guarded!(dot_q4_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q6_k: guarded!(dot_q6_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
@@ -48,6 +48,15 @@ pub(super) static KERNELS: Kernels = Kernels {
     silu_mul: scalar::KERNELS.silu_mul,
     axpy: guarded!(axpy, (y: &mut [f32], a: f32, x: &[f32])),
     attend: guarded!(attend, (q: &[f32], k: &[f32], v: &[f32], stride: usize, len: usize, scale: f32, scores: &mut [f32], out: &mut [f32])),
+};
+
+/// [`KERNELS`] with the interleaved Q4_0/Q8_0 products prefetching ahead of their weight
+/// stream (same results; see `vnni::KERNELS_PF`).
+pub(super) static KERNELS_PF: Kernels = Kernels {
+    name: "avx2-pf",
+    dot_q4_0x8: guarded!(dot_q4_0x8_avx2::<X8_PREFETCH_BYTES>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q8_0x8: guarded!(dot_q8_0x8_avx2::<X8_PREFETCH_BYTES>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    ..KERNELS
 };
 
 // ---------------------------------------------------------------- loads and reductions

@@ -3,7 +3,7 @@
 //! Ice Lake and later server cores. Chosen automatically where detected; `EDGEBENCH_KERNELS=avx2`
 //! turns it off for comparison. Results are bit-identical to `avx2` and `scalar`.
 
-use super::x86_x8::{dot_q4_0x8_vnni, dot_q4_kx8_vnni, dot_q8_0x8_vnni};
+use super::x86_x8::{dot_q4_0x8_vnni, dot_q4_kx8_vnni, dot_q8_0x8_vnni, X8_PREFETCH_BYTES};
 use super::{avx2, Kernels};
 use crate::quant::{BlockQ8, BlockQ8K};
 
@@ -16,8 +16,18 @@ pub fn detected() -> bool {
 
 pub(super) static KERNELS: Kernels = Kernels {
     name: "avx512vnni",
-    dot_q4_0x8: guarded!(dot_q4_0x8_vnni, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
-    dot_q8_0x8: guarded!(dot_q8_0x8_vnni, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q4_0x8: guarded!(dot_q4_0x8_vnni::<0>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q8_0x8: guarded!(dot_q8_0x8_vnni::<0>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     dot_q4_kx8: guarded!(dot_q4_kx8_vnni, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     ..avx2::KERNELS
+};
+
+/// [`KERNELS`] with the interleaved Q4_0/Q8_0 products prefetching [`X8_PREFETCH_BYTES`] ahead of
+/// their weight stream (same results; which one is faster depends on the machine's memory
+/// system, so the loader measures both: `crate::model::tune`).
+pub(super) static KERNELS_PF: Kernels = Kernels {
+    name: "avx512vnni-pf",
+    dot_q4_0x8: guarded!(dot_q4_0x8_vnni::<X8_PREFETCH_BYTES>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q8_0x8: guarded!(dot_q8_0x8_vnni::<X8_PREFETCH_BYTES>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    ..KERNELS
 };

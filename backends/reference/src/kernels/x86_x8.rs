@@ -86,6 +86,27 @@ unsafe fn scales8(p: *const u8) -> __m256 {
     _mm256_cvtph_ps(unsafe { _mm_loadu_si128(p.cast()) })
 }
 
+/// How far ahead (bytes) the `-pf` sets' interleaved Q4_0/Q8_0 products prefetch: measured on
+/// the Intel Xeon dev VM (backends/reference/README.md, "Why the x8 layout was slower"); 16 KiB
+/// was no better on q4_0 and worse on q8_0.
+pub(super) const X8_PREFETCH_BYTES: usize = 4096;
+
+/// With `PF > 0`, a software prefetch (into L2) of the `len` bytes `PF` bytes past `p`: the
+/// group blocks of a decode product are one forward stream, and this covers DRAM latency where
+/// the hardware prefetcher alone does not (it stops at every 4 KiB page). Prefetching never
+/// faults; `wrapping_add` keeps the address arithmetic defined past the end of the weights.
+#[inline(always)]
+fn prefetch_ahead<const PF: usize>(p: *const u8, len: usize) {
+    if PF > 0 {
+        let mut at = 0;
+        while at < len {
+            // SAFETY: a prefetch is a hint that never faults, whatever the address.
+            unsafe { _mm_prefetch::<_MM_HINT_T1>(p.wrapping_add(PF + at).cast()) };
+            at += 64;
+        }
+    }
+}
+
 macro_rules! x8_kernels {
     ($feat:literal, $q4:ident, $q8:ident, $q4k:ident, $nib_sums:ident, $dot_s8:ident) => {
         /// Interleaved Q4_K rows against Q8_K activation rows; see
@@ -169,7 +190,13 @@ macro_rules! x8_kernels {
 
         /// Interleaved Q4_0 rows against activation rows; see the module docs.
         #[target_feature(enable = $feat)]
-        pub(super) fn $q4(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32]) {
+        pub(super) fn $q4<const PF: usize>(
+            w: &[u8],
+            rows: usize,
+            a: &[BlockQ8],
+            asum: &[i32],
+            out: &mut [f32],
+        ) {
             const BB: usize = q4_0::BLOCK_BYTES;
             let (nb, n) = x8_shape(w, rows, BB, a, asum, out);
             let gb = ROWS * BB;
@@ -177,6 +204,7 @@ macro_rules! x8_kernels {
                 let mut acc = [_mm256_setzero_ps(); 4];
                 for b in 0..nb {
                     let p = w[(g * nb + b) * gb..][..gb].as_ptr();
+                    prefetch_ahead::<PF>(p, gb);
                     // SAFETY: a group block is 16 scale bytes + 4 × 32 quant bytes (`gb`).
                     let dw = unsafe { scales8(p) };
                     let mut lo = [_mm256_setzero_si256(); 4];
@@ -199,7 +227,13 @@ macro_rules! x8_kernels {
 
         /// Interleaved Q8_0 rows against activation rows; see the module docs.
         #[target_feature(enable = $feat)]
-        pub(super) fn $q8(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32]) {
+        pub(super) fn $q8<const PF: usize>(
+            w: &[u8],
+            rows: usize,
+            a: &[BlockQ8],
+            asum: &[i32],
+            out: &mut [f32],
+        ) {
             const BB: usize = q8_0::BLOCK_BYTES;
             let (nb, n) = x8_shape(w, rows, BB, a, asum, out);
             let gb = ROWS * BB;
@@ -207,6 +241,7 @@ macro_rules! x8_kernels {
                 let mut acc = [_mm256_setzero_ps(); 4];
                 for b in 0..nb {
                     let p = w[(g * nb + b) * gb..][..gb].as_ptr();
+                    prefetch_ahead::<PF>(p, gb);
                     // SAFETY: a group block is 16 scale bytes + 8 × 32 quant bytes (`gb`).
                     let dw = unsafe { scales8(p) };
                     let mut q = [_mm256_setzero_si256(); 8];

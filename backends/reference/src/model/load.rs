@@ -2,6 +2,7 @@
 //! byte ranges into the memory map. Missing tensors, wrong shapes and unsupported types are
 //! [`BackendError::InvalidModel`] naming the tensor and the fix.
 
+use super::tune::{self, Layout, Tuning};
 use super::Hparams;
 use crate::gguf::{GgmlType, GgufFile, TensorInfo};
 use crate::kernels::{Kernels, MatRef, ThreadPool};
@@ -48,8 +49,11 @@ pub struct LlamaModel {
     pub(crate) output_norm: Vec<f32>,
     pub(crate) output: Weight,
     pub(crate) tied: bool,
-    /// Row-interleaved copies of the Q4_0/Q8_0/Q4_K matrices ([`quant::x8`]), made at load.
-    pub(crate) interleaved: Vec<Vec<u8>>,
+    /// Row-interleaved copies of the Q4_0/Q8_0/Q4_K matrices ([`quant::x8`]), made at load,
+    /// in anonymous memory advised for huge pages.
+    pub(crate) interleaved: Vec<memmap2::MmapMut>,
+    /// The load-time measurement that chose the layout and kernel set, if one ran.
+    pub(crate) tuning: Option<Tuning>,
     /// KV cache capacity of each session (positions).
     pub(crate) max_seq: usize,
 }
@@ -71,26 +75,31 @@ const SUPPORTED: &str = "supported types: F32, F16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K
 impl LlamaModel {
     /// Open and validate `path`. `max_seq_len` is bounded by the model's context length;
     /// matrix products run on `threads` threads (the caller's plus `threads - 1` workers).
-    /// Q4_0/Q8_0/Q4_K matrices are interleaved ([`LlamaModel::load_with`]).
+    /// Q4_0/Q8_0/Q4_K matrices are interleaved, with exactly `kernels` (no measurement:
+    /// [`LlamaModel::load_with`]).
     pub fn load(
         path: &Path,
         max_seq_len: usize,
         kernels: &'static Kernels,
         threads: usize,
     ) -> Result<Self, BackendError> {
-        Self::load_with(path, max_seq_len, kernels, threads, true)
+        Self::load_with(path, max_seq_len, kernels, threads, Layout::X8, false)
     }
 
-    /// [`LlamaModel::load`]; with `interleave`, every Q4_0/Q8_0/Q4_K matrix whose row count is a
-    /// multiple of 8 is copied into the row-interleaved layout ([`quant::x8`]) and its pages
-    /// of the map are released, so resident memory stays about one model; the embedding
-    /// table keeps the file layout for row lookups (a tied output matrix gets a copy).
+    /// [`LlamaModel::load`] with the weight layout given by `layout`: with [`Layout::X8`], every
+    /// Q4_0/Q8_0/Q4_K matrix whose row count is a multiple of 8 is copied into the
+    /// row-interleaved layout ([`quant::x8`]) and its pages of the map are released, so
+    /// resident memory stays about one model (the embedding table keeps the file layout for row
+    /// lookups; a tied output matrix gets a copy). With [`Layout::Measure`], the candidates of
+    /// [`tune::candidates`] (`free_set`: the set may be swapped for its prefetching twin) are
+    /// timed on the model's matrices and the fastest is kept ([`LlamaModel::tuning`]).
     pub fn load_with(
         path: &Path,
         max_seq_len: usize,
         kernels: &'static Kernels,
         threads: usize,
-        interleave: bool,
+        layout: Layout,
+        free_set: bool,
     ) -> Result<Self, BackendError> {
         let file = GgufFile::open(path).map_err(|e| match e {
             crate::gguf::GgufError::Io { path, source } => BackendError::Io { path, source },
@@ -130,46 +139,77 @@ impl LlamaModel {
         } else {
             find.matrix("output.weight", hp.n_vocab, e)?
         };
+        let pool = ThreadPool::new(threads.max(1));
         let mut interleaved = Vec::new();
-        if interleave {
-            let mut pack = |w: &mut Weight| {
-                if !quant::x8::supported(w.ggml_type, w.rows) {
-                    return;
+        let (mut kernels, mut tuning) = (kernels, None);
+        if layout != Layout::File {
+            let mut weights: Vec<&mut Weight> = layers
+                .iter_mut()
+                .flat_map(|l| {
+                    [
+                        &mut l.wq,
+                        &mut l.wk,
+                        &mut l.wv,
+                        &mut l.wo,
+                        &mut l.w_gate,
+                        &mut l.w_up,
+                        &mut l.w_down,
+                    ]
+                })
+                .collect();
+            weights.push(&mut output);
+            for w in weights.iter_mut() {
+                if !quant::x8::supported(w.ggml_type, w.rows) || w.len == 0 {
+                    continue;
                 }
                 let src = &file.bytes()[w.start..w.start + w.len];
-                let packed = quant::x8::pack(w.ggml_type, src, w.rows).expect("shape checked");
-                // (A tied embedding's lookups read its pages back a row at a time.)
-                file.release(w.start, w.len);
+                let packed =
+                    pack_huge(w.ggml_type, src, w.rows).map_err(|source| BackendError::Io {
+                        path: file.path().to_path_buf(),
+                        source,
+                    })?;
                 w.x8 = Some(interleaved.len());
                 interleaved.push(packed);
-            };
-            for l in &mut layers {
-                for w in [
-                    &mut l.wq,
-                    &mut l.wk,
-                    &mut l.wv,
-                    &mut l.wo,
-                    &mut l.w_gate,
-                    &mut l.w_up,
-                    &mut l.w_down,
-                ] {
-                    pack(w);
-                }
             }
-            pack(&mut output);
+            if layout == Layout::Measure && !interleaved.is_empty() {
+                let mut mats = Vec::new();
+                let mut bytes = 0;
+                for w in weights.iter().filter(|w| w.x8.is_some()) {
+                    if bytes >= tune::PASS_BYTES {
+                        break;
+                    }
+                    bytes += w.len;
+                    let file_mat = mat_of(&file, &interleaved, &Weight { x8: None, ..**w });
+                    mats.push((file_mat, mat_of(&file, &interleaved, w)));
+                }
+                let t = tune::measure(&tune::candidates(kernels, free_set), &mats, &pool);
+                kernels = t.choice().kernels;
+                if !t.choice().x8 {
+                    interleaved.clear();
+                    for w in weights.iter_mut() {
+                        w.x8 = None;
+                    }
+                }
+                tuning = Some(t);
+            }
+            for w in weights.iter().filter(|w| w.x8.is_some()) {
+                // (A tied embedding's lookups read its pages back a row at a time.)
+                file.release(w.start, w.len);
+            }
         }
         let max_seq = max_seq_len.min(hp.n_ctx);
         Ok(LlamaModel {
             file,
             hp,
             kernels,
-            pool: ThreadPool::new(threads.max(1)),
+            pool,
             embd,
             layers,
             output_norm,
             output,
             tied,
             interleaved,
+            tuning,
             max_seq,
         })
     }
@@ -198,18 +238,14 @@ impl LlamaModel {
         !self.interleaved.is_empty()
     }
 
+    /// The load-time measurement behind the layout and kernel set, when [`Layout::Measure`]
+    /// ran one (not for a model without Q4_0/Q8_0/Q4_K matrices).
+    pub fn tuning(&self) -> Option<&Tuning> {
+        self.tuning.as_ref()
+    }
+
     pub(crate) fn mat(&self, w: &Weight) -> MatRef<'_> {
-        let (data, x8) = match w.x8 {
-            Some(i) => (&self.interleaved[i][..], true),
-            None => (&self.file.bytes()[w.start..w.start + w.len], false),
-        };
-        MatRef {
-            ggml_type: w.ggml_type,
-            rows: w.rows,
-            cols: w.cols,
-            data,
-            x8,
-        }
+        mat_of(&self.file, &self.interleaved, w)
     }
 
     /// Shape facts for reports.
@@ -248,6 +284,35 @@ impl LlamaModel {
             weight_bytes: Some(decode_bytes),
         }
     }
+}
+
+fn mat_of<'a>(file: &'a GgufFile, interleaved: &'a [memmap2::MmapMut], w: &Weight) -> MatRef<'a> {
+    let (data, x8) = match w.x8 {
+        Some(i) => (&interleaved[i][..], true),
+        None => (&file.bytes()[w.start..w.start + w.len], false),
+    };
+    MatRef {
+        ggml_type: w.ggml_type,
+        rows: w.rows,
+        cols: w.cols,
+        data,
+        x8,
+    }
+}
+
+/// The x8 copy of `src` in anonymous memory advised `MADV_HUGEPAGE` (on Linux; measured a few
+/// percent faster to stream than 4 KiB pages, README "Why the x8 layout was slower").
+fn pack_huge(ty: GgmlType, src: &[u8], rows: usize) -> std::io::Result<memmap2::MmapMut> {
+    let mut m = memmap2::MmapOptions::new()
+        .len(quant::x8::packed_len(ty, src.len()))
+        .map_anon()?;
+    #[cfg(target_os = "linux")]
+    {
+        // Advice only: a kernel without transparent huge pages keeps 4 KiB pages.
+        let _ = m.advise(memmap2::Advice::HugePage);
+    }
+    quant::x8::pack_into(ty, src, rows, &mut m).expect("the caller checked x8::supported");
+    Ok(m)
 }
 
 struct Finder<'a> {

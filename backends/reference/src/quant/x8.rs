@@ -77,15 +77,26 @@ pub fn supported(ty: GgmlType, rows: usize) -> bool {
 /// The x8 copy of `data` (`rows` rows of `ty` back to back, file layout), or `None` if
 /// [`supported`] is false or the length is not `rows` whole rows.
 pub fn pack(ty: GgmlType, data: &[u8], rows: usize) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; packed_len(ty, data.len())];
+    pack_into(ty, data, rows, &mut out)?;
+    Some(out)
+}
+
+/// [`pack`] into `out` (which must hold [`packed_len`] bytes; the loader passes memory advised
+/// for huge pages); `None`, with `out` untouched, where [`pack`] would give `None` or `out` has
+/// the wrong length.
+pub fn pack_into(ty: GgmlType, data: &[u8], rows: usize, out: &mut [u8]) -> Option<()> {
     let bb = block_bytes(ty)?;
-    if !supported(ty, rows) || !data.len().is_multiple_of(rows * bb) {
+    if !supported(ty, rows)
+        || !data.len().is_multiple_of(rows * bb)
+        || out.len() != packed_len(ty, data.len())
+    {
         return None;
     }
     let nb = data.len() / rows / bb;
     // Group block `gi` = group `gi / nb`, block column `gi % nb`; `src(r)` is row r's block.
     let src = |gi: usize, r: usize| &data[((gi / nb * ROWS + r) * nb + gi % nb) * bb..][..bb];
     if ty == GgmlType::Q4K {
-        let mut out = vec![0u8; packed_len(ty, data.len())];
         for (gi, dst) in out.chunks_exact_mut(q4k::BYTES).enumerate() {
             for r in 0..ROWS {
                 let src = src(gi, r);
@@ -100,9 +111,8 @@ pub fn pack(ty: GgmlType, data: &[u8], rows: usize) -> Option<Vec<u8>> {
                 put_chunks(&mut dst[q4k::QS..], r, &src[16..]);
             }
         }
-        return Some(out);
+        return Some(());
     }
-    let mut out = vec![0u8; data.len()];
     for (gi, dst) in out.chunks_exact_mut(ROWS * bb).enumerate() {
         for r in 0..ROWS {
             let src = src(gi, r);
@@ -110,7 +120,7 @@ pub fn pack(ty: GgmlType, data: &[u8], rows: usize) -> Option<Vec<u8>> {
             put_chunks(&mut dst[2 * ROWS..], r, &src[2..]);
         }
     }
-    Some(out)
+    Some(())
 }
 
 /// Row `r`'s quant bytes `q` into the chunk-major area `qs` of a group block.

@@ -6,13 +6,18 @@ Driven by scripts/bench-vs-llamacpp.sh, which builds the tools, synthesizes the 
 creates the venv. Usage:
 
   bench_llamacpp.py --ref-bin BENCH_GGUF --membw-bin MEMBW --threads 1,2 \
-      --prompt 64 --gen 128 --reps 3 --greedy 32 FILE.gguf [FILE.gguf ...]
+      --prompt 64 --gen 128 --rounds 4 --greedy 32 FILE.gguf [FILE.gguf ...]
+
+The two engines are alternated round by round (ours, llama.cpp, ours, llama.cpp, ...; each
+round one prefill of the prompt and `gen` decode steps), so the slow bandwidth swings of a
+shared machine hit both alike; each row reports the median of the per-round ratios with a
+bootstrap 95% confidence interval, and every round's figures.
 
 llama.cpp is driven through llama-cpp-python's low-level API: the prompt is one batch with
 logits for its last position only, then single-token `llama_decode` calls with greedy argmax;
 each call is timed with time.perf_counter_ns (the argmax is outside the timed region, as in
 the reference engine's driver). Both sides use an f32 KV cache and no flash attention, the
-same prompt token ids, the same thread count; best of `reps` for each.
+same prompt token ids, the same thread count.
 """
 
 import argparse
@@ -106,26 +111,33 @@ class LlamaRunner:
         return pre, dec, toks
 
 
-def llama_side(path, threads, prompt, gen, reps, greedy):
-    r = LlamaRunner(path, threads)
-    try:
-        best_pre, best_dec = float("inf"), float("inf")
-        for _ in range(reps):
-            pre, dec, _ = r.run(prompt, gen)
-            best_pre, best_dec = min(best_pre, pre), min(best_dec, dec)
-        margins = []
-        toks = r.run(prompt, greedy, margins)[2] if greedy else []
-        return {
-            "prefill_tok_s": len(prompt) / (best_pre / 1e9),
-            "decode_tok_s": gen / (best_dec / 1e9),
-            "tokens": toks,
-            "margins": margins[: len(toks)],
-        }
-    finally:
-        r.close()
+def llama_greedy(r, prompt, greedy):
+    margins = []
+    toks = r.run(prompt, greedy, margins)[2] if greedy else []
+    return {"tokens": toks, "margins": margins[: len(toks)]}
+
+
+def llama_round(r, prompt, gen):
+    pre, dec, _ = r.run(prompt, gen)
+    return {"prefill_tok_s": len(prompt) / (pre / 1e9), "decode_tok_s": gen / (dec / 1e9)}
+
+
+def median(v):
+    s = sorted(v)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def bootstrap_ci(ratios, n=4000, seed=12345):
+    """95% percentile-bootstrap interval of the median of `ratios` (rounds resampled)."""
+    rng = np.random.default_rng(seed)
+    a = np.asarray(ratios)
+    meds = np.median(rng.choice(a, size=(n, len(a)), replace=True), axis=1)
+    return float(np.percentile(meds, 2.5)), float(np.percentile(meds, 97.5))
 
 
 def ref_side(binary, path, threads, prompt, gen, reps, greedy):
+    """One run of our engine (a fresh process: load, `reps` repetitions, best)."""
     out = subprocess.run(
         [binary, path, "--threads", str(threads), "--prompt-ids", ",".join(map(str, prompt)),
          "--gen", str(gen), "--reps", str(reps), "--greedy", str(greedy)],
@@ -176,6 +188,28 @@ def quant_parity(f32_path, ours_path, tmp_path):
         os.remove(tmp_path)
 
 
+def load_avg():
+    try:
+        with open("/proc/loadavg") as fh:
+            return " ".join(fh.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+LOAD0 = load_avg()
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
 def match_len(a, b):
     n = 0
     for x, y in zip(a, b):
@@ -193,7 +227,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--prompt", type=int, default=64)
     ap.add_argument("--gen", type=int, default=128)
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=4, help="alternated rounds per file and thread count")
     ap.add_argument("--greedy", type=int, default=32)
     ap.add_argument("--json-out")
     ap.add_argument("--parity", action="append", default=[],
@@ -213,19 +247,35 @@ def main():
             probe = ref_side(a.ref_bin, f, t, [1], 1, 1, 0) if not rows or rows[-1]["file"] != name else None
             vocab = probe["vocab"] if probe else rows[-1]["vocab"]
             prompt = [(i * 131 + 7) % vocab for i in range(a.prompt)]
-            log(f"{name} threads={t}: reference ...")
-            ours = ref_side(a.ref_bin, f, t, prompt, a.gen, a.reps, a.greedy if t == threads[0] else 0)
-            log(f"{name} threads={t}: llama.cpp ...")
-            theirs = llama_side(f, t, prompt, a.gen, a.reps, a.greedy if t == threads[0] else 0)
+            r = LlamaRunner(f, t)
+            rounds = []
+            try:
+                for k in range(a.rounds):
+                    ours = ref_side(a.ref_bin, f, t, prompt, a.gen, 1, 0)
+                    theirs = llama_round(r, prompt, a.gen)
+                    rounds.append({"ref_decode": ours["decode_tok_s"], "cpp_decode": theirs["decode_tok_s"],
+                                   "ref_prefill": ours["prefill_tok_s"], "cpp_prefill": theirs["prefill_tok_s"]})
+                    log(f"{name} threads={t} round {k + 1}/{a.rounds}: {json.dumps(rounds[-1])}")
+                want_greedy = a.greedy if t == threads[0] else 0
+                theirs = llama_greedy(r, prompt, want_greedy)
+            finally:
+                r.close()
+            mine = ref_side(a.ref_bin, f, t, prompt, 1, 1, want_greedy)
             row = {
                 "file": name, "threads": t, "vocab": vocab,
                 "weight_bytes": ours["weight_bytes"], "kernels": ours["kernels"],
-                "ref_decode": ours["decode_tok_s"], "cpp_decode": theirs["decode_tok_s"],
-                "ref_prefill": ours["prefill_tok_s"], "cpp_prefill": theirs["prefill_tok_s"],
-                "greedy": (match_len(ours["tokens"], theirs["tokens"]) if ours["tokens"] else None),
-                "greedy_n": len(ours["tokens"]),
+                "weight_layout": ours.get("weight_layout"), "tuning": ours.get("tuning"),
+                "rounds": rounds,
+                "greedy": (match_len(mine["tokens"], theirs["tokens"]) if mine["tokens"] else None),
+                "greedy_n": len(mine["tokens"]),
                 "forced": None, "forced_n": 0, "forced_max_margin": None,
             }
+            for what in ("decode", "prefill"):
+                ratios = [x[f"ref_{what}"] / x[f"cpp_{what}"] for x in rounds]
+                row[f"ref_{what}"] = median([x[f"ref_{what}"] for x in rounds])
+                row[f"cpp_{what}"] = median([x[f"cpp_{what}"] for x in rounds])
+                row[f"{what}_ratio"] = median(ratios)
+                row[f"{what}_ci"] = bootstrap_ci(ratios)
             if theirs["tokens"]:
                 # Teacher forcing: our argmax at every step of llama.cpp's greedy sequence, and
                 # llama.cpp's own top-1 margin at the steps where we pick another token.
@@ -237,24 +287,42 @@ def main():
             rows.append(row)
             log(json.dumps(row))
     print()
-    print(f"# reference ({rows[0]['kernels'] if rows else '?'}) vs llama.cpp {L.__version__}, same GGUF, "
-          f"prompt {a.prompt}, gen {a.gen}, best of {a.reps} (tokens/s)")
+    print(f"# reference vs llama.cpp {L.__version__}, same GGUF, prompt {a.prompt}, gen {a.gen}, "
+          f"{a.rounds} alternated rounds (ours, llama.cpp, ours, ...), tokens/s")
     print()
-    print("greedy match: steps until our greedy tokens first differ from llama.cpp's; teacher-forced:")
-    print("steps of llama.cpp's greedy sequence where our argmax is llama.cpp's token, and (in brackets)")
-    print("the largest top-1 margin llama.cpp itself had at a step where we differ (a tiny margin is a")
-    print("near-tie that float summation order decides).")
+    print(f"CPU: {cpu_name()}; load average before: {LOAD0}, after: {load_avg()}; llama.cpp: "
+          f"{L.llama_print_system_info().decode().strip()}")
     print()
-    print("| file | thr | ref decode | llama.cpp decode | ratio | ref prefill | llama.cpp prefill | ratio | greedy match | teacher-forced |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("ratio: median over rounds of (ours / llama.cpp) in that round, [95% bootstrap CI of that median];")
+    print("tok/s: medians over rounds. greedy match: steps until our greedy tokens first differ from")
+    print("llama.cpp's; teacher-forced: steps of llama.cpp's greedy sequence where our argmax is its token,")
+    print("and (in brackets) the largest top-1 margin llama.cpp itself had at a step where we differ.")
+    print()
+    print("| file | thr | decode ours / llama.cpp | decode ratio [CI] | prefill ours / llama.cpp | prefill ratio [CI] | greedy match | teacher-forced |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         g = "" if r["greedy"] is None else (
             f"{r['greedy']}/{r['greedy_n']}" + (" (exact)" if r["greedy"] == r["greedy_n"] else ""))
         tf = "" if r["forced"] is None else f"{r['forced']}/{r['forced_n']}" + (
             "" if r["forced_max_margin"] is None else f" (margin ≤ {r['forced_max_margin']:.3g})")
-        print(f"| {r['file']} | {r['threads']} | {r['ref_decode']:.1f} | {r['cpp_decode']:.1f} | "
-              f"{r['ref_decode'] / r['cpp_decode']:.2f} | {r['ref_prefill']:.0f} | {r['cpp_prefill']:.0f} | "
-              f"{r['ref_prefill'] / r['cpp_prefill']:.2f} | {g} | {tf} |")
+        dci, pci = r["decode_ci"], r["prefill_ci"]
+        print(f"| {r['file']} | {r['threads']} | {r['ref_decode']:.1f} / {r['cpp_decode']:.1f} | "
+              f"**{r['decode_ratio']:.2f}** [{dci[0]:.2f}, {dci[1]:.2f}] | {r['ref_prefill']:.0f} / {r['cpp_prefill']:.0f} | "
+              f"**{r['prefill_ratio']:.2f}** [{pci[0]:.2f}, {pci[1]:.2f}] | {g} | {tf} |")
+    print()
+    print("## every round (tokens/s: decode ours / llama.cpp, prefill ours / llama.cpp)")
+    print()
+    print("| file | thr | rounds |")
+    print("|---|---|---|")
+    for r in rows:
+        cells = [f"{x['ref_decode']:.1f}/{x['cpp_decode']:.1f}, {x['ref_prefill']:.0f}/{x['cpp_prefill']:.0f}"
+                 for x in r["rounds"]]
+        print(f"| {r['file']} | {r['threads']} | {'; '.join(cells)} |")
+    print()
+    print("## our engine's load-time choice (describe(): kernels, weight_layout, tuning)")
+    print()
+    for r in rows:
+        print(f"- {r['file']} thr {r['threads']}: {r['kernels']}; {r['weight_layout']}; {r['tuning']}")
     print()
     print("# bandwidth roofline (decode ceiling = read bandwidth / weight bytes per token)")
     print()

@@ -11,17 +11,8 @@ use edgebench_reference::quant::{self, BlockQ8, QK};
 use std::hint::black_box;
 use std::time::Duration;
 
-fn data(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect()
-}
+mod common;
+use common::data;
 
 const SIZES: [(usize, usize); 3] = [(288, 768), (576, 1536), (2048, 5632)];
 const TYPES: [GgmlType; 7] = [

@@ -27,17 +27,9 @@ const LAYER: [(usize, usize); 7] = [
 const LAYERS: usize = 30;
 const OUTPUT: (usize, usize) = (49152, 576);
 
-fn data(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect()
-}
+#[path = "../benches/common/mod.rs"]
+mod common;
+use common::data;
 
 /// Bytes in ordinary heap memory or in an anonymous map advised `MADV_HUGEPAGE`.
 enum Mem {

@@ -10,9 +10,11 @@ use crate::registry;
 use crate::registry::BackendEntry;
 use crate::results::PointLabel;
 use crate::results::{ErrorKind, PointError};
-use crate::scenario::{LoadedScenario, ModelEntry, Repetitions, Scenario};
+use crate::scenario::{LoadedScenario, ModelEntry, Prompt, Repetitions, Scenario};
 
 pub use crate::scenario::{normalize_quant, GGUF_QUANTS, ONNX_QUANTS};
+
+mod text_prompt;
 
 /// Where a point's model comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -36,13 +38,18 @@ pub enum PromptSpec {
         seed: u64,
     },
     Explicit(Vec<u32>),
+    /// Text the model's tokenizer encodes ([`crate::worker::resolve_prompt`]).
+    Text(String),
 }
 
 impl PromptSpec {
+    /// Prompt tokens; for text not yet tokenized, the bound its token count stays under (one
+    /// token per byte, plus BOS) until [`crate::worker::resolve_prompt`] gives the count.
     pub fn len(&self) -> usize {
         match self {
             PromptSpec::Random { n, .. } => *n,
             PromptSpec::Explicit(v) => v.len(),
+            PromptSpec::Text(t) => t.len() + 1,
         }
     }
     pub fn is_empty(&self) -> bool {
@@ -69,6 +76,9 @@ pub struct PlanPoint {
     /// The model's sha256 pin and signature requirement ([`crate::integrity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<crate::integrity::Requirement>,
+    /// The model entry's `eval_text` (held-out passage for the verify gate), resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_text: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,9 +135,15 @@ pub fn expand(ls: &LoadedScenario, only_backends: Option<&[String]>) -> Result<R
                 let first = points.len();
                 push_matrix(&mut points, s, &entry, &v, &prompts);
                 let pins = m.integrity(&ls.base_dir()).map_err(err)?;
-                points[first..]
-                    .iter_mut()
-                    .for_each(|p| p.integrity = pins.clone());
+                let eval_text = m.eval_text.as_ref().map(|t| ls.base_dir().join(t));
+                for p in &mut points[first..] {
+                    p.integrity = pins.clone();
+                    p.eval_text = eval_text.clone();
+                }
+                points
+                    .get(first)
+                    .map_or(Ok(()), text_prompt::check)
+                    .map_err(err)?;
             }
         }
         if !fitted {
@@ -175,7 +191,8 @@ fn backend_list(s: &Scenario, only: Option<&[String]>) -> Result<Vec<String>, St
 /// Every prompt of the sweep.
 fn prompt_specs(s: &Scenario) -> Vec<PromptSpec> {
     match (&s.prompt, &s.prompt_tokens) {
-        (Some(ids), _) => vec![PromptSpec::Explicit(ids.clone())],
+        (Some(Prompt::Ids(ids)), _) => vec![PromptSpec::Explicit(ids.clone())],
+        (Some(Prompt::Text(text)), _) => vec![PromptSpec::Text(text.clone())],
         (None, Some(lens)) => lens
             .values()
             .into_iter()
@@ -316,6 +333,7 @@ fn push_matrix(
                     cooldown_s: s.cooldown_s,
                     skip: skip.clone(),
                     integrity: None,
+                    eval_text: None,
                 });
             }
         }

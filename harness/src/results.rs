@@ -18,7 +18,9 @@ mod error;
 mod label;
 pub mod power;
 
-pub use agreement::{f32_verdict, Agreement, AgreementReport, AgreementRow, Verdict};
+pub use agreement::{
+    f32_verdict, Agreement, AgreementReport, AgreementRow, PassageQuality, Verdict,
+};
 pub use bandwidth::{decode_ceiling_tok_s, Bandwidth, BandwidthPoint};
 pub use board::BoardInfo;
 pub use device::DeviceFingerprint;
@@ -221,6 +223,9 @@ pub struct RunRecord {
     pub ttft_ns: u64,
     pub decode_latency_ns: Vec<u64>,
     pub tokens: Vec<u32>,
+    /// `tokens` decoded by the model's tokenizer; `None` when the model has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 impl RunRecord {

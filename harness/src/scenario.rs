@@ -43,6 +43,14 @@ impl<T: Clone> OneOrMany<T> {
     }
 }
 
+/// A scenario's explicit prompt: `prompt = [1, 2, 3]` or `prompt = "In the beginning"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged, expecting = "a list of token ids or a text string")]
+pub enum Prompt {
+    Ids(Vec<u32>),
+    Text(String),
+}
+
 /// How many runs one point makes. The scenario declares it (as flat fields, for the TOML
 /// file), the plan and the worker carry it as this one struct.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -82,9 +90,10 @@ pub struct Scenario {
     /// Prompt length in tokens (ids drawn deterministically from `seed`); sweeps.
     #[serde(default)]
     pub prompt_tokens: Option<OneOrMany<usize>>,
-    /// An explicit prompt as token ids (instead of `prompt_tokens`).
+    /// An explicit prompt (instead of `prompt_tokens`): token ids, or text the model's own
+    /// tokenizer encodes (models with a tokenizer only).
     #[serde(default)]
-    pub prompt: Option<Vec<u32>>,
+    pub prompt: Option<Prompt>,
     /// Tokens to generate per run (the first one comes from the prefill); sweeps.
     pub gen_tokens: OneOrMany<usize>,
     #[serde(default = "one")]
@@ -161,6 +170,10 @@ pub struct ModelEntry {
     /// minisign public keys (`RW...`), one of which must have signed the file.
     #[serde(default)]
     pub trusted_keys: Option<Vec<String>>,
+    /// A held-out text file (relative to the scenario file) on which `verify = true` measures
+    /// perplexity and KL vs f32, for a model with a tokenizer; trained models bring their own.
+    #[serde(default)]
+    pub eval_text: Option<PathBuf>,
 }
 
 impl ModelEntry {

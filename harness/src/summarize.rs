@@ -64,6 +64,7 @@ pub fn summarize(
                     ttft_ns: 0,
                     decode_latency_ns: Vec::new(),
                     tokens: Vec::new(),
+                    text: None,
                 });
             }
             WorkerEvent::RunStarted {

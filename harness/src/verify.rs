@@ -4,6 +4,14 @@
 //! quantization) is fed the baseline's tokens (teacher forcing) and its logits are compared at
 //! every position. f32 variants must give identical greedy tokens and max |Δlogit| within
 //! tolerance, or they are flagged; quantized variants report top-1 agreement and mean KL.
+//!
+//! For a model with a tokenizer and a held-out passage ([`passage`]), every variant is also
+//! teacher-forced over the passage: its perplexity, and KL divergence and top-1 agreement against
+//! the f32 baseline over the same positions ([`perplexity`]), as llama.cpp's `perplexity` tool
+//! reports them.
+
+mod passage;
+pub mod perplexity;
 
 use anyhow::{Context, Result};
 use edgebench_backend::agreement::compare;
@@ -13,8 +21,8 @@ use std::time::Duration;
 
 use crate::events::{HarnessEvent, LogLevel, Observer, WorkerEvent};
 use crate::models::materialize;
-use crate::plan::{ModelSource, PlanPoint, RunPlan};
-use crate::results::{f32_verdict, AgreementReport, AgreementRow, Verdict};
+use crate::plan::{ModelSource, PlanPoint, PromptSpec, RunPlan};
+use crate::results::{f32_verdict, AgreementReport, AgreementRow, PassageQuality, Verdict};
 use crate::spawn::{spawn_worker, RunOptions};
 use crate::worker::{VerifyRequest, WorkerPoint};
 
@@ -43,13 +51,27 @@ struct Run {
     tokens: Vec<u32>,
     logits: Vec<f32>,
     vocab: usize,
+    context_length: usize,
 }
 
-/// Which backend runs which file of a point's model.
+/// Which backend runs which file of a point's model, on which prompt.
 struct Variant<'a> {
     backend: &'a str,
     format: ModelFormat,
     quant: &'a str,
+    prompt: &'a PromptSpec,
+}
+
+impl<'a> Variant<'a> {
+    /// The point itself, on its own prompt.
+    fn of(p: &'a PlanPoint) -> Self {
+        Variant {
+            backend: &p.label.backend,
+            format: p.format,
+            quant: &p.quant,
+            prompt: &p.prompt,
+        }
+    }
 }
 
 fn run_one(
@@ -64,6 +86,7 @@ fn run_one(
         backend,
         format,
         quant,
+        prompt,
     } = v;
     let path = materialize(&point.source, format, quant, &opts.model_dir)?;
     let dir = opts.out_dir.join(".verify");
@@ -78,9 +101,9 @@ fn run_one(
         },
         load: edgebench_backend::LoadOptions {
             threads: 1,
-            max_seq_len: point.prompt.len() + steps + 2,
+            max_seq_len: prompt.len() + steps + 2,
         },
-        prompt: point.prompt.clone(),
+        prompt: prompt.clone(),
         gen_tokens: 0,
         runs: crate::scenario::Repetitions::exactly(0, 0),
         cold_load: false,
@@ -119,14 +142,16 @@ fn run_one(
                 o.stderr_tail.trim()
             )
         })?;
-    let vocab = o
+    let (vocab, context_length) = o
         .events
         .iter()
         .find_map(|e| match e {
-            WorkerEvent::Loaded { model_info, .. } => Some(model_info.vocab_size),
+            WorkerEvent::Loaded { model_info, .. } => {
+                Some((model_info.vocab_size, model_info.context_length))
+            }
             _ => None,
         })
-        .unwrap_or(0);
+        .unwrap_or((0, 0));
     let bytes =
         std::fs::read(&logits_out).with_context(|| format!("reading {}", logits_out.display()))?;
     let _ = std::fs::remove_file(&logits_out);
@@ -138,7 +163,89 @@ fn run_one(
         tokens,
         logits,
         vocab,
+        context_length,
     })
+}
+
+/// The passage run of one variant: its first token as the prompt, the rest forced.
+fn run_passage(
+    point: &PlanPoint,
+    v: &Variant<'_>,
+    passage: &passage::Passage,
+    opts: &RunOptions,
+    obs: &mut dyn Observer,
+) -> Result<Run> {
+    let prompt = PromptSpec::Explicit(passage.tokens[..1].to_vec());
+    let variant = Variant {
+        backend: v.backend,
+        format: v.format,
+        quant: v.quant,
+        prompt: &prompt,
+    };
+    let forced = passage.tokens[1..].to_vec();
+    run_one(point, variant, forced.len(), Some(forced), opts, obs)
+}
+
+/// Every variant's [`PassageQuality`] (in `points` order; the first point's model gives the
+/// passage and the baseline's file its tokenizer), null with the reason when there is no
+/// passage or a run fails. Logs how long the passage runs took (the gate's added cost).
+fn passage_qualities(
+    points: &[&PlanPoint],
+    failed: &[Option<String>],
+    base: &Variant<'_>,
+    context_length: usize,
+    opts: &RunOptions,
+    obs: &mut dyn Observer,
+) -> Vec<PassageQuality> {
+    let started = std::time::Instant::now();
+    let first = points[0];
+    let all = |reason: String| vec![PassageQuality::unmeasured(reason); points.len()];
+    let prepared = materialize(&first.source, base.format, base.quant, &opts.model_dir)
+        .map_err(|e| format!("not measured: {e:#}"))
+        .and_then(|file| passage::prepare(first, &file, context_length));
+    let text = match prepared {
+        Ok(p) => p,
+        Err(reason) => return all(reason),
+    };
+    let base_run = match run_passage(first, base, &text, opts, obs) {
+        Ok(r) => r,
+        Err(e) => {
+            return all(format!(
+                "not measured: the baseline's passage run failed: {e:#}"
+            ))
+        }
+    };
+    let Some(baseline) = passage::Baseline::new(&text, &base_run.logits, base_run.vocab) else {
+        return all("not measured: the baseline's passage logits do not score the passage".into());
+    };
+    let out = points
+        .iter()
+        .zip(failed)
+        .map(|(p, failed)| {
+            if let Some(note) = failed {
+                return PassageQuality::unmeasured(note.clone());
+            }
+            if p.label.backend == base.backend && p.format == base.format && p.quant == base.quant {
+                return baseline.quality(&base_run.logits, base_run.vocab);
+            }
+            match run_passage(p, &Variant::of(p), &text, opts, obs) {
+                Ok(r) => baseline.quality(&r.logits, r.vocab),
+                // The prefix the agreement notes use, so markdown keys the same reason once.
+                Err(e) => PassageQuality::unmeasured(format!("run failed: {e:#}")),
+            }
+        })
+        .collect();
+    obs.on_event(&HarnessEvent::Log {
+        level: LogLevel::Info,
+        message: format!(
+            "verify {}: perplexity and KL over {} passage tokens for {} variants in {:.1} s",
+            first.label.model,
+            text.tokens.len() - 1,
+            points.len(),
+            started.elapsed().as_secs_f64()
+        ),
+    });
+    out
 }
 
 /// Run the gate over every variant of the plan.
@@ -173,6 +280,7 @@ pub fn run(
             verdict,
             agreement,
             note,
+            passage: PassageQuality::unmeasured("not measured: no baseline to compare against"),
         };
         if base_format != ModelFormat::Gguf {
             for p in points {
@@ -185,18 +293,13 @@ pub fn run(
             }
             continue;
         }
-        let base = match run_one(
-            first,
-            Variant {
-                backend: "reference",
-                format: base_format,
-                quant: &base_quant,
-            },
-            steps,
-            None,
-            opts,
-            obs,
-        ) {
+        let base_variant = Variant {
+            backend: "reference",
+            format: base_format,
+            quant: &base_quant,
+            prompt: &first.prompt,
+        };
+        let base = match run_one(first, Variant { ..base_variant }, steps, None, opts, obs) {
             Ok(b) => b,
             Err(e) => {
                 let msg = format!("baseline run failed: {e:#}");
@@ -211,6 +314,7 @@ pub fn run(
             }
         };
         let forced: Vec<u32> = base.tokens[..steps.min(base.tokens.len())].to_vec();
+        let start = rows.len();
         for p in points {
             if p.label.backend == "reference" && p.format == base_format && p.quant == base_quant {
                 let a = compare(&base.logits, &base.logits, base.vocab);
@@ -218,18 +322,7 @@ pub fn run(
                 continue;
             }
             let is_f32 = p.quant == "f32";
-            match run_one(
-                p,
-                Variant {
-                    backend: &p.label.backend,
-                    format: p.format,
-                    quant: &p.quant,
-                },
-                steps,
-                Some(forced.clone()),
-                opts,
-                obs,
-            ) {
+            match run_one(p, Variant::of(p), steps, Some(forced.clone()), opts, obs) {
                 Err(e) => rows.push(row(
                     p,
                     if is_f32 {
@@ -260,6 +353,26 @@ pub fn run(
                     Some(a) => rows.push(row(p, Verdict::Measured, Some(a), None)),
                 },
             }
+        }
+        // A variant whose greedy run failed is not run again: its note is the passage's reason.
+        let failed: Vec<Option<String>> = rows[start..]
+            .iter()
+            .map(|r| {
+                r.agreement
+                    .is_none()
+                    .then(|| r.note.clone().unwrap_or_default())
+            })
+            .collect();
+        let qualities = passage_qualities(
+            points,
+            &failed,
+            &base_variant,
+            base.context_length,
+            opts,
+            obs,
+        );
+        for (r, q) in rows[start..].iter_mut().zip(qualities) {
+            r.passage = q;
         }
     }
     AgreementReport {

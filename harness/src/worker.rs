@@ -21,7 +21,7 @@ use crate::events::{RunKind, WorkerEvent};
 use crate::plan::PromptSpec;
 use crate::scenario::Repetitions;
 
-pub use prompt::prompt_ids;
+pub use prompt::{decode_runs, prompt_ids, resolve_prompt};
 
 /// Everything a worker needs, written by the parent as JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +173,8 @@ enum WorkerFailure {
     Harness(String),
     /// The backend returned logits that cannot be trusted (not finite, all equal).
     Output(String),
+    /// The point's input cannot be made (a text prompt without a tokenizer).
+    Input(String),
 }
 
 impl WorkerFailure {
@@ -182,6 +184,7 @@ impl WorkerFailure {
             WorkerFailure::Io(_) => "io",
             WorkerFailure::Harness(_) => "harness",
             WorkerFailure::Output(_) => "runtime",
+            WorkerFailure::Input(_) => "invalid_input",
         }
     }
 }
@@ -191,7 +194,9 @@ impl std::fmt::Display for WorkerFailure {
         match self {
             WorkerFailure::Backend(e) => write!(f, "{e}"),
             WorkerFailure::Io(e) => write!(f, "writing events: {e}"),
-            WorkerFailure::Harness(m) | WorkerFailure::Output(m) => f.write_str(m),
+            WorkerFailure::Harness(m) | WorkerFailure::Output(m) | WorkerFailure::Input(m) => {
+                f.write_str(m)
+            }
         }
     }
 }
@@ -234,9 +239,10 @@ fn run(p: &WorkerPoint, out: &mut impl Write) -> Result<(), WorkerFailure> {
             cold_note,
         },
     )?;
-    let prompt = match &p.prompt {
-        PromptSpec::Explicit(ids) => ids.clone(),
-        PromptSpec::Random { n, seed } => prompt_ids(*seed, *n, info.vocab_size),
+    let prompt = match resolve_prompt(&p.prompt, &p.spec.path).map_err(WorkerFailure::Input)? {
+        PromptSpec::Explicit(ids) => ids,
+        PromptSpec::Random { n, seed } => prompt_ids(seed, n, info.vocab_size),
+        PromptSpec::Text(_) => unreachable!("resolve_prompt encodes text"),
     };
     if let Some(v) = &p.verify {
         verify_run(model.as_ref(), &prompt, v, out)?;

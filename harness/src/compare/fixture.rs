@@ -23,6 +23,7 @@ pub fn point(backend: &str, model: &str, tok_s: &[f64], steps: usize) -> PointRe
                     .map(|i| (step_ns * (1.0 + 0.002 * (((i * 7) % 5) as f64 - 2.0))) as u64)
                     .collect(),
                 tokens: vec![1; steps + 1],
+                text: None,
             }
         })
         .collect();

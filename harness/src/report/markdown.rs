@@ -1,8 +1,10 @@
 //! `report.md`: the summary table first (backend × model × quantization with tokens/s, TTFT,
-//! p99, peak RAM), then flagged and failed points as one short line each, the agreement
-//! table, each distinct reason once ([`reasons`]), then notes on how it was measured.
+//! p99, peak RAM), the generated text of models with a tokenizer, then flagged and failed
+//! points as one short line each, the agreement table, each distinct reason once
+//! ([`reasons`]), then notes on how it was measured.
 
 mod agreement;
+mod generated;
 mod reasons;
 
 pub use agreement::render_alone as render_agreement;
@@ -137,6 +139,7 @@ pub fn render(r: &Report) -> String {
     if let Some(best) = fastest(r) {
         let _ = writeln!(s, "\nFastest decode: {best}");
     }
+    s.push_str(&generated::render(&r.points));
     let flagged: Vec<&PointResult> = r.points.iter().filter(|p| !p.flags.is_empty()).collect();
     if !flagged.is_empty() {
         let _ = writeln!(s, "\n## Flagged points (excluded from \"fastest\")\n");

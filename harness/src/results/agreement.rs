@@ -1,6 +1,10 @@
 //! The agreement gate's part of the report: one row per variant with its [`Verdict`], and the
 //! policy that decides whether an f32 variant passes ([`f32_verdict`]): it decides which
-//! "fastest" claims count, so it is one small tested function.
+//! "fastest" claims count, so it is one small tested function. Each row also carries the
+//! variant's quality on a held-out text passage ([`PassageQuality`]: perplexity, and KL and
+//! top-1 against the f32 baseline), null with a reason where the model has no tokenizer or no
+//! passage. Those fields were added without a schema bump: they are optional, and a report
+//! written before them loads with [`PassageQuality::not_in_report`].
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +39,53 @@ pub struct AgreementRow {
     pub verdict: Verdict,
     pub agreement: Option<Agreement>,
     pub note: Option<String>,
+    /// Teacher-forced quality over the held-out passage.
+    #[serde(default = "PassageQuality::not_in_report")]
+    pub passage: PassageQuality,
+}
+
+/// A variant's quality on a fixed held-out text passage, teacher-forced as llama.cpp's
+/// `perplexity` tool does (how the passage is scored: `harness/src/verify/perplexity.rs`).
+/// Every figure is `None` when not measured, and `reason` then says why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PassageQuality {
+    /// Where the passage came from (the trained model's held-out split, or a file).
+    pub source: Option<String>,
+    /// Scored positions: passage tokens predicted from the tokens before them.
+    pub eval_tokens: Option<usize>,
+    /// exp(mean negative log-likelihood per scored token), natural log.
+    pub perplexity: Option<f64>,
+    /// `perplexity` − the f32 baseline's perplexity on the same tokens (0 for the baseline).
+    pub delta_perplexity_vs_f32: Option<f64>,
+    /// Mean over scored positions of KL(p_f32 ‖ p_variant), nats.
+    pub kl_mean_nats: Option<f64>,
+    /// 99th percentile (linear interpolation, as numpy) of the per-position KL, nats.
+    pub kl_p99_nats: Option<f64>,
+    /// Fraction (0..1) of scored positions where the variant's argmax equals the baseline's.
+    pub top1_agreement: Option<f64>,
+    /// Why figures are `None` (no tokenizer, no passage, a failed run).
+    pub reason: Option<String>,
+}
+
+impl PassageQuality {
+    /// Nothing measured, for `reason`.
+    pub fn unmeasured(reason: impl Into<String>) -> Self {
+        PassageQuality {
+            source: None,
+            eval_tokens: None,
+            perplexity: None,
+            delta_perplexity_vs_f32: None,
+            kl_mean_nats: None,
+            kl_p99_nats: None,
+            top1_agreement: None,
+            reason: Some(reason.into()),
+        }
+    }
+
+    /// What a report written before passage metrics existed loads as.
+    pub fn not_in_report() -> Self {
+        Self::unmeasured("not measured: this report was written before passage metrics existed")
+    }
 }
 
 impl AgreementReport {
@@ -153,6 +204,7 @@ mod tests {
             verdict,
             agreement: None,
             note: None,
+            passage: PassageQuality::unmeasured("test"),
         };
         let r = AgreementReport {
             steps: 4,

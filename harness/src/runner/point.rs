@@ -68,6 +68,10 @@ pub fn run_point(
     if let Err(e) = crate::integrity::check_point(point.integrity.as_ref(), &path, &mut model) {
         return failed(point, ErrorKind::Model, e);
     }
+    let prompt = match crate::worker::resolve_prompt(&point.prompt, &path) {
+        Ok(p) => p,
+        Err(e) => return failed(point, ErrorKind::InvalidInput, e),
+    };
     let wp = WorkerPoint {
         backend: point.label.backend.clone(),
         spec: edgebench_backend::ModelSpec {
@@ -77,13 +81,12 @@ pub fn run_point(
         },
         load: edgebench_backend::LoadOptions {
             threads: point.threads,
-            max_seq_len: point
-                .prompt
+            max_seq_len: prompt
                 .len()
                 .saturating_add(point.gen_tokens)
                 .saturating_add(1),
         },
-        prompt: point.prompt.clone(),
+        prompt: prompt.clone(),
         gen_tokens: point.gen_tokens,
         runs: point.runs,
         cold_load: point.cold_load,
@@ -113,10 +116,11 @@ pub fn run_point(
         *stop = true;
     }
     let failure = failure::classify(&outcome, point.timeout_s);
-    let base = PointResult {
+    let mut base = PointResult {
         model: Some(model),
         ..failed(point, ErrorKind::Pending, String::new())
     };
+    base.label.prompt_tokens = prompt.len();
     let collected = Collected {
         events: outcome.events,
         rss: outcome.rss,
@@ -125,6 +129,7 @@ pub fn run_point(
         exit_peak_rss_bytes: outcome.exit_peak_rss_bytes,
     };
     let mut result = summarize(base, &collected, budget, point.cold_load, failure);
+    crate::worker::decode_runs(&mut result.runs, &path);
     if let Some(t) = thermal.as_ref().filter(|t| t.throttled) {
         result
             .flags

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{normalize_quant, Scenario, GGUF_QUANTS, ONNX_QUANTS};
+use super::{normalize_quant, Prompt, Scenario, GGUF_QUANTS, ONNX_QUANTS};
 
 /// Fields a scenario may hold (for "did you mean" suggestions).
 const SCENARIO_FIELDS: &[&str] = &[
@@ -29,7 +29,7 @@ const SCENARIO_FIELDS: &[&str] = &[
     "verify",
     "power",
 ];
-const MODEL_FIELDS: &[&str] = &["synth", "path", "quant", "backends", "seed"];
+const MODEL_FIELDS: &[&str] = &["synth", "path", "quant", "backends", "seed", "eval_text"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
@@ -202,20 +202,24 @@ pub fn check(s: &Scenario, source: &str, path: Option<&Path>) -> Result<(), Scen
         (Some(_), Some(_)) => {
             return bad(
                 "prompt",
-                "give either `prompt` (token ids) or `prompt_tokens` (a length), not both".into(),
+                "give either `prompt` (token ids or text) or `prompt_tokens` (a length), not both"
+                    .into(),
             )
         }
         (None, None) => {
             return bad(
                 "prompt_tokens",
-                "missing: give `prompt_tokens = N` or `prompt = [ids]`".into(),
+                "missing: give `prompt_tokens = N`, `prompt = [ids]` or `prompt = \"text\"`".into(),
             )
         }
         (Some(p), None) if p.values().contains(&0) || p.values().is_empty() => {
             return bad("prompt_tokens", "must be at least 1".into())
         }
-        (None, Some(p)) if p.is_empty() => {
+        (None, Some(Prompt::Ids(p))) if p.is_empty() => {
             return bad("prompt", "must hold at least one token id".into())
+        }
+        (None, Some(Prompt::Text(t))) if t.trim().is_empty() => {
+            return bad("prompt", "must hold some text (or token ids)".into())
         }
         _ => {}
     }
@@ -231,7 +235,12 @@ pub fn check(s: &Scenario, source: &str, path: Option<&Path>) -> Result<(), Scen
     let values = |field: &str| -> Vec<usize> {
         match field {
             "prompt_tokens" => s.prompt_tokens.iter().flat_map(|p| p.values()).collect(),
-            "prompt" => s.prompt.iter().map(Vec::len).collect(),
+            "prompt" => match &s.prompt {
+                Some(Prompt::Ids(ids)) => vec![ids.len()],
+                // At most one token per byte, plus BOS: the bound the token count stays under.
+                Some(Prompt::Text(t)) => vec![t.len() + 1],
+                None => Vec::new(),
+            },
             "gen_tokens" => s.gen_tokens.values(),
             "threads" => s.threads.values(),
             "warmup" => vec![s.warmup],
@@ -242,7 +251,9 @@ pub fn check(s: &Scenario, source: &str, path: Option<&Path>) -> Result<(), Scen
     };
     for &(field, lo, hi) in INT_RANGES {
         if let Some(v) = values(field).into_iter().find(|v| !(lo..=hi).contains(v)) {
-            let what = if field == "prompt" {
+            let what = if field == "prompt" && matches!(s.prompt, Some(Prompt::Text(_))) {
+                format!("is {} bytes of text", v - 1)
+            } else if field == "prompt" {
                 format!("holds {v} token ids")
             } else {
                 format!("is {v}")

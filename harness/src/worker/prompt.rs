@@ -1,7 +1,58 @@
-//! Deterministic prompt token ids: the same seed, length and vocabulary give the same prompt on
-//! every backend and machine.
+//! Prompt token ids: deterministic random ids (the same seed, length and vocabulary give the
+//! same prompt on every backend and machine), and text through the model's own tokenizer
+//! ([`resolve_prompt`]), whose generated ids are decoded back to text for the report
+//! ([`decode_runs`]).
 
+use edgebench_tokenizer::Tokenizer;
 use rand::{Rng, SeedableRng};
+use std::path::Path;
+
+use crate::plan::PromptSpec;
+use crate::results::RunRecord;
+
+/// The prompt as the worker feeds it: text becomes the token ids of `model`'s tokenizer, BOS
+/// first when the tokenizer has one (the trained models' files say `add_bos_token = true`
+/// exactly then, as llama.cpp reads it); ids and random prompts stay as they are. The error
+/// names the file and the fix.
+pub fn resolve_prompt(spec: &PromptSpec, model: &Path) -> Result<PromptSpec, String> {
+    let PromptSpec::Text(text) = spec else {
+        return Ok(spec.clone());
+    };
+    let tokenizer = match Tokenizer::for_model(model) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return Err(format!(
+                "model file {} has no tokenizer, so the text prompt cannot be encoded; give                  token ids (`prompt = [1, 2, 3]`) or `prompt_tokens = N`, or use a model with a                  tokenizer",
+                model.display()
+            ))
+        }
+        Err(e) => return Err(format!("reading the tokenizer for the text prompt: {e}")),
+    };
+    let ids = tokenizer
+        .encode(text, tokenizer.bos_id().is_some())
+        .map_err(|e| format!("encoding the text prompt with {}: {e}", model.display()))?;
+    if ids.is_empty() {
+        return Err(format!(
+            "the text prompt encodes to no tokens with {}'s tokenizer; give more text",
+            model.display()
+        ));
+    }
+    Ok(PromptSpec::Explicit(ids))
+}
+
+/// Fill each run's `text` with its generated tokens decoded by `model`'s tokenizer; runs stay
+/// without text when the model has none (or the file cannot be read any more).
+pub fn decode_runs(runs: &mut [RunRecord], model: &Path) {
+    if runs.is_empty() {
+        return;
+    }
+    let Ok(Some(tokenizer)) = Tokenizer::for_model(model) else {
+        return;
+    };
+    for r in runs {
+        r.text = tokenizer.decode(&r.tokens).ok();
+    }
+}
 
 /// `n` ids in `[first, vocab)`, where `first` skips the conventional special tokens
 /// (<unk>, <s>, </s>) when the vocabulary is large enough.

@@ -25,6 +25,7 @@ fn agreement() -> edgebench::results::AgreementReport {
         verdict,
         agreement: a,
         note: note.map(str::to_string),
+        passage: PassageQuality::unmeasured(note.unwrap_or("not measured: no eval_text")),
     };
     let a = Agreement {
         positions: 33,
@@ -35,11 +36,22 @@ fn agreement() -> edgebench::results::AgreementReport {
         mean_kl: 0.0031,
         max_kl: 0.01,
     };
+    let mut q8 = row("q8_0", Verdict::Measured, Some(a), None);
+    q8.passage = PassageQuality {
+        source: Some("the trained model's held-out split".into()),
+        eval_tokens: Some(255),
+        perplexity: Some(12.5),
+        delta_perplexity_vs_f32: Some(0.25),
+        kl_mean_nats: Some(0.0042),
+        kl_p99_nats: Some(0.031),
+        top1_agreement: Some(0.96),
+        reason: None,
+    };
     AgreementReport {
         steps: 32,
         f32_tolerance: 1e-3,
         rows: vec![
-            row("q8_0", Verdict::Measured, Some(a), None),
+            q8,
             row(
                 "q4_0",
                 Verdict::Flagged,
@@ -57,12 +69,14 @@ fn fixed_report() -> Report {
             ttft_ns: 4_000_000,
             decode_latency_ns: vec![2_000_000, 2_500_000],
             tokens: vec![5, 9, 11],
+            text: Some(" and God | *said*".into()),
         },
         RunRecord {
             run: 1,
             ttft_ns: 4_200_000,
             decode_latency_ns: vec![2_100_000, 2_400_000],
             tokens: vec![5, 9, 11],
+            text: Some(" and God | *said*".into()),
         },
     ];
     let ok = PointResult {
@@ -199,6 +213,43 @@ fn json_snapshot_and_round_trip() {
     assert!(e.contains("schema_version 99"), "{e}");
 }
 
+/// A report.json written before passage metrics and generated text (agreement rows without
+/// `passage`, runs without `text`) still loads: the passage is null with a reason that says so.
+#[test]
+fn a_report_from_before_passage_metrics_loads() {
+    let mut v = serde_json::to_value(fixed_report()).unwrap();
+    for row in v["agreement"]["rows"].as_array_mut().unwrap() {
+        row.as_object_mut().unwrap().remove("passage").unwrap();
+    }
+    for p in v["points"].as_array_mut().unwrap() {
+        for run in p["runs"].as_array_mut().unwrap() {
+            run.as_object_mut().unwrap().remove("text");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    let r = edgebench::report::json::read(&path).unwrap();
+    let rows = &r.agreement.as_ref().unwrap().rows;
+    assert!(rows
+        .iter()
+        .all(|row| row.passage == PassageQuality::not_in_report()));
+    assert!(rows[0]
+        .passage
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("before passage metrics"));
+    assert!(r
+        .points
+        .iter()
+        .flat_map(|p| &p.runs)
+        .all(|run| run.text.is_none()));
+    let md = edgebench::report::markdown::render(&r);
+    assert!(md.contains("Perplexity on held-out text: n/a"), "{md}");
+    assert!(!md.contains("## Generated text"), "{md}");
+}
+
 /// One backend unavailable for three points and three agreement rows: its long message
 /// appears once in report.md, and every line about a failed point is short.
 #[test]
@@ -226,6 +277,7 @@ in the edgebench repository, then export ORT_DYLIB_PATH=<the path it prints>";
             verdict: Verdict::Flagged,
             agreement: None,
             note: Some(format!("run failed: unavailable: {reason}")),
+            passage: PassageQuality::unmeasured(format!("run failed: unavailable: {reason}")),
         });
     }
     let md = edgebench::report::markdown::render(&r);

@@ -18,4 +18,5 @@ mod power_sampler;
 mod power_sources;
 mod scenario_parsing;
 mod soak;
+mod text_quality;
 mod tui_tmux;

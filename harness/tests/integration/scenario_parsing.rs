@@ -137,6 +137,37 @@ fn quantizations_go_to_the_backends_whose_format_has_them() {
 }
 
 #[test]
+fn text_prompt_and_eval_text() {
+    let text = MINIMAL
+        .replace("prompt_tokens = 4", "prompt = \"In the beginning\"")
+        .replace(
+            "synth = \"tiny\"",
+            "path = \"m.gguf\"\neval_text = \"held-out.txt\"",
+        );
+    let s = scenario::parse(&text, Some(Path::new("dir/s.toml"))).unwrap();
+    let p = plan::expand(&s, None).unwrap();
+    assert_eq!(
+        p.points[0].prompt,
+        PromptSpec::Text("In the beginning".into())
+    );
+    assert_eq!(
+        p.points[0].eval_text.as_deref(),
+        Some(Path::new("dir/held-out.txt")),
+        "relative to the scenario file"
+    );
+    // Token ids still parse as ids; empty text and both prompt kinds at once are errors.
+    let ids = MINIMAL.replace("prompt_tokens = 4", "prompt = [5, 6]");
+    let p = plan::expand(&scenario::parse(&ids, None).unwrap(), None).unwrap();
+    assert_eq!(p.points[0].prompt, PromptSpec::Explicit(vec![5, 6]));
+    let e = err_of(&MINIMAL.replace("prompt_tokens = 4", "prompt = \"  \""));
+    assert!(e.contains("`prompt`") && e.contains("some text"), "{e}");
+    let e = err_of(&MINIMAL.replace("prompt_tokens = 4", "prompt_tokens = 4\nprompt = \"x\""));
+    assert!(e.contains("not both"), "{e}");
+    let e = err_of(&MINIMAL.replace("prompt_tokens = 4", "prompt = 3"));
+    assert!(e.contains("token ids or a text string"), "{e}");
+}
+
+#[test]
 fn explicit_prompt_and_backend_filter() {
     let text = MINIMAL
         .replace("prompt_tokens = 4", "prompt = [5, 6, 7]")

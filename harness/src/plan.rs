@@ -16,6 +16,8 @@ pub use crate::scenario::{normalize_quant, GGUF_QUANTS, ONNX_QUANTS};
 
 mod text_prompt;
 
+pub use text_prompt::tokenizer_of;
+
 /// Where a point's model comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

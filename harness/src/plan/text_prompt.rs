@@ -2,7 +2,22 @@
 //! plan time, naming the point and the fix, for a model that has none (synthesized random
 //! weights, the mock backend, a file without a vocabulary) instead of failing every point.
 
+use edgebench_tokenizer::Tokenizer;
+use std::path::Path;
+
 use super::{ModelSource, PlanPoint, PromptSpec};
+
+/// The tokenizer `model` carries; `Err` says that the file has none, or why it cannot be read.
+pub fn tokenizer_of(model: &Path) -> Result<Tokenizer, String> {
+    match Tokenizer::for_model(model) {
+        Ok(Some(t)) => Ok(t),
+        Ok(None) => Err(format!("model file {} has no tokenizer", model.display())),
+        Err(e) => Err(format!(
+            "the tokenizer of model file {} cannot be read: {e}",
+            model.display()
+        )),
+    }
+}
 
 /// What a user can do instead, said once in every refusal.
 const FIX: &str = "use a model with a tokenizer (`trained = \"kjv-small\"`, a GGUF file with \
@@ -25,19 +40,10 @@ pub fn check(p: &PlanPoint) -> Result<(), String> {
         ModelSource::Mock { spec } => refuse(format!(
             "needs a tokenizer, and the mock model `{spec}` has none"
         )),
-        ModelSource::File { path } if path.is_file() => {
-            match edgebench_tokenizer::Tokenizer::for_model(path) {
-                Ok(Some(_)) => Ok(()),
-                Ok(None) => refuse(format!(
-                    "needs a tokenizer, and model file {} has none",
-                    path.display()
-                )),
-                Err(e) => refuse(format!(
-                    "needs a tokenizer, and the one of model file {} cannot be read: {e}",
-                    path.display()
-                )),
-            }
-        }
+        ModelSource::File { path } if path.is_file() => match tokenizer_of(path) {
+            Ok(_) => Ok(()),
+            Err(e) => refuse(format!("needs a tokenizer, and {e}")),
+        },
         _ => Ok(()),
     }
 }

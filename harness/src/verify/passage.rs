@@ -5,10 +5,8 @@
 
 use std::path::Path;
 
-use edgebench_tokenizer::Tokenizer;
-
 use super::perplexity::{kl_stats, perplexity, MAX_EVAL_TOKENS};
-use crate::plan::PlanPoint;
+use crate::plan::{tokenizer_of, PlanPoint};
 use crate::results::PassageQuality;
 
 /// A passage ready to run: its ids (BOS first when the tokenizer has one) and where it came from.
@@ -26,16 +24,8 @@ pub fn prepare(
     baseline_file: &Path,
     context_length: usize,
 ) -> Result<Passage, String> {
-    let tokenizer = match Tokenizer::for_model(baseline_file) {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            return Err(format!(
-                "not measured: model file {} has no tokenizer (perplexity needs text)",
-                baseline_file.display()
-            ))
-        }
-        Err(e) => return Err(format!("not measured: reading the tokenizer: {e}")),
-    };
+    let tokenizer = tokenizer_of(baseline_file)
+        .map_err(|e| format!("not measured: {e} (perplexity is measured on text)"))?;
     let (text, source) = text_of(point)?;
     let mut tokens = tokenizer
         .encode(&text, tokenizer.bos_id().is_some())

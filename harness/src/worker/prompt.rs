@@ -7,7 +7,7 @@ use edgebench_tokenizer::Tokenizer;
 use rand::{Rng, SeedableRng};
 use std::path::Path;
 
-use crate::plan::PromptSpec;
+use crate::plan::{tokenizer_of, PromptSpec};
 use crate::results::RunRecord;
 
 /// The prompt as the worker feeds it: text becomes the token ids of `model`'s tokenizer, BOS
@@ -18,16 +18,12 @@ pub fn resolve_prompt(spec: &PromptSpec, model: &Path) -> Result<PromptSpec, Str
     let PromptSpec::Text(text) = spec else {
         return Ok(spec.clone());
     };
-    let tokenizer = match Tokenizer::for_model(model) {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            return Err(format!(
-                "model file {} has no tokenizer, so the text prompt cannot be encoded; give                  token ids (`prompt = [1, 2, 3]`) or `prompt_tokens = N`, or use a model with a                  tokenizer",
-                model.display()
-            ))
-        }
-        Err(e) => return Err(format!("reading the tokenizer for the text prompt: {e}")),
-    };
+    let tokenizer = tokenizer_of(model).map_err(|e| {
+        format!(
+            "{e}, so the text prompt cannot be encoded; give token ids (`prompt = [1, 2, 3]`) \
+             or `prompt_tokens = N`, or use a model with a tokenizer"
+        )
+    })?;
     let ids = tokenizer
         .encode(text, tokenizer.bos_id().is_some())
         .map_err(|e| format!("encoding the text prompt with {}: {e}", model.display()))?;

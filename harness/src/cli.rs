@@ -112,6 +112,11 @@ pub struct RunArgs {
     /// This device's name in a lab (default: $EDGEBENCH_DEVICE, else the hostname).
     #[arg(long)]
     pub device: Option<String>,
+    /// Interleave the points' repetitions (round 1 of every point, then round 2, ...) instead
+    /// of running each point's repetitions back to back, so slow drifts of a shared machine
+    /// hit every point alike; as the scenario field `alternate = true`.
+    #[arg(long)]
+    pub alternate: bool,
 }
 
 const COMPARE_HELP: &str = "Exit codes:\n  0  no significant regression\n  1  at least one regression (a metric slower beyond --threshold and significant, or a point that ran in BASE and failed in NEW)\n  2  usage or input error (a run that cannot be read)\n\nA change counts (asv's rule) when the ratio is beyond the threshold AND significant: Mann-Whitney p < 0.002 when the sample sizes allow it, else non-overlapping 95% bootstrap intervals, else (one value per run) the threshold alone.\n\nExamples:\n  edgebench compare results/base results/new\n  edgebench compare base/report.json new1 new2 --threshold 3% --format junit\n  edgebench compare base new --junit compare.xml";

@@ -163,6 +163,12 @@ pub fn expand(ls: &LoadedScenario, only_backends: Option<&[String]>) -> Result<R
     if points.is_empty() {
         return Err(err("the scenario expands to no runnable point: no listed backend can load any listed model".into()));
     }
+    if s.alternate && s.min_duration_s > 0.0 {
+        warnings.push(format!(
+            "alternate: each point runs `repetitions` ({}) alternated rounds of one measured run; `min_duration_s` ({}) does not apply",
+            s.repetitions, s.min_duration_s
+        ));
+    }
     Ok(RunPlan {
         scenario: ls.clone(),
         points,

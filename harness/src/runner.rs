@@ -5,6 +5,7 @@
 //! every finished point. SIGINT/SIGTERM end the running worker and the run, and the report of
 //! the finished points is written.
 
+mod alternate;
 mod failure;
 mod overhead;
 mod point;
@@ -19,9 +20,9 @@ use std::time::Duration;
 use crate::collect::power::PowerChoice;
 use crate::events::{Control, HarnessEvent, LogLevel, Observer};
 use crate::models::Fingerprints;
-use crate::plan::RunPlan;
+use crate::plan::{PlanPoint, RunPlan};
 use crate::report::{HEADER_FILE, LOCK_FILE, POINTS_FILE, RUN_FILES};
-use crate::results::Report;
+use crate::results::{PointResult, Report};
 pub use crate::spawn::RunOptions;
 use roofline::apply_roofline;
 use sensors::Sensors;
@@ -193,31 +194,28 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
         .with_context(|| format!("creating {}", points_path.display()))?;
 
     let mut fingerprints = Fingerprints::default();
-    let mut stop = false;
-    for (i, point) in plan.points.iter().enumerate() {
-        if i > 0 && point.cooldown_s > 0.0 && point.skip.is_none() && !stop {
+    // The pause before every point but the first (`cooldown_s`).
+    let cooldown = |point: &PlanPoint, first: bool| {
+        if !first && point.cooldown_s > 0.0 && point.skip.is_none() {
             // Validation bounds it; saturate rather than panic on a hand-made plan.
             sleep_unless_stopped(
                 Duration::try_from_secs_f64(point.cooldown_s).unwrap_or(Duration::MAX),
             );
         }
-        if stop || crate::sys::stop_signal().is_some() {
-            break;
-        }
-        let mut result = point::run_point(
-            point,
-            opts,
-            budget,
-            &mut fingerprints,
-            &mut sensors,
-            obs,
-            &mut stop,
-        );
-        if let Some(flag) = report
-            .agreement
-            .as_ref()
-            .and_then(|a| a.flag_for(&point.label.backend, &point.label.model, &point.quant))
-        {
+    };
+    // Flags, roofline, one line in points.jsonl, the event; true when the observer asks to stop.
+    let mut finish = |i: usize,
+                      mut result: PointResult,
+                      report: &mut Report,
+                      obs: &mut dyn Observer|
+     -> Result<bool> {
+        if let Some(flag) = report.agreement.as_ref().and_then(|a| {
+            a.flag_for(
+                &result.label.backend,
+                &result.label.model,
+                &plan.points[i].quant,
+            )
+        }) {
             result.flags.push(format!("agreement: {flag}"));
         }
         if let Some(bw) = &report.environment.memory_bandwidth {
@@ -235,9 +233,64 @@ pub fn run_plan(plan: &RunPlan, opts: &RunOptions, obs: &mut dyn Observer) -> Re
             result: Box::new(result.clone()),
         });
         report.points.push(result);
-        match obs.control() {
-            Control::Stop | Control::Abort => stop = true,
-            _ => {}
+        Ok(matches!(obs.control(), Control::Stop | Control::Abort))
+    };
+    if s.alternate {
+        // Rounds of every point, then one merged result per point ([`alternate`]).
+        let obs_cell = std::cell::RefCell::new(&mut *obs);
+        let stop_cell = std::cell::Cell::new(false);
+        let mut first = true;
+        let merged = alternate::run_alternated(
+            &plan.points,
+            budget,
+            |_, point| {
+                cooldown(point, first);
+                first = false;
+                let mut st = false;
+                let r = point::run_point(
+                    point,
+                    opts,
+                    budget,
+                    &mut fingerprints,
+                    &mut sensors,
+                    &mut **obs_cell.borrow_mut(),
+                    &mut st,
+                );
+                stop_cell.set(stop_cell.get() || st);
+                r
+            },
+            || {
+                let asked = matches!(
+                    obs_cell.borrow_mut().control(),
+                    Control::Stop | Control::Abort
+                );
+                stop_cell.get() || asked || crate::sys::stop_signal().is_some()
+            },
+        );
+        for (i, result) in merged.into_iter().enumerate() {
+            if let Some(result) = result {
+                finish(i, result, &mut report, &mut *obs)?;
+            }
+        }
+    } else {
+        let mut stop = false;
+        for (i, point) in plan.points.iter().enumerate() {
+            if !stop {
+                cooldown(point, i == 0);
+            }
+            if stop || crate::sys::stop_signal().is_some() {
+                break;
+            }
+            let result = point::run_point(
+                point,
+                opts,
+                budget,
+                &mut fingerprints,
+                &mut sensors,
+                &mut *obs,
+                &mut stop,
+            );
+            stop |= finish(i, result, &mut report, &mut *obs)?;
         }
     }
     report.environment.temperatures_c_end = crate::environment::temperatures();

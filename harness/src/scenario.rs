@@ -116,6 +116,11 @@ pub struct Scenario {
     /// Pause between points (seconds) so the device cools down.
     #[serde(default)]
     pub cooldown_s: f64,
+    /// Interleave the points' repetitions: round 1 of every point, then round 2, ... (one
+    /// worker per point and round), so slow drifts of a shared machine hit every point alike
+    /// (`edgebench run --alternate` sets it too).
+    #[serde(default)]
+    pub alternate: bool,
     /// Per-token latency budget (ms); the report says what fraction of tokens met it.
     #[serde(default)]
     pub latency_budget_ms_per_token: Option<f64>,

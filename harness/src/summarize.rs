@@ -162,7 +162,9 @@ pub fn harness_gap_p50_ns(events: &[WorkerEvent]) -> Option<f64> {
     stats::median(&gaps)
 }
 
-fn latency_summary(
+/// TTFT, decode-step and throughput statistics over `runs` (also used to merge the rounds of
+/// an alternated run, [`crate::runner`]).
+pub(crate) fn latency_summary(
     runs: &[RunRecord],
     prompt_tokens: usize,
     budget_ms: Option<f64>,

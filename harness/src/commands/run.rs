@@ -55,7 +55,8 @@ fn prepare_ort(plan: &crate::plan::RunPlan) {
 }
 
 pub fn run(args: RunArgs) -> Result<i32> {
-    let ls = load_scenario(args.scenario.as_deref())?;
+    let mut ls = load_scenario(args.scenario.as_deref())?;
+    ls.scenario.alternate |= args.alternate;
     let plan = crate::plan::expand(&ls, args.backends.as_deref())?;
     prepare_ort(&plan);
     // From here a signal ends the run cleanly: the worker first, then this process, with the

@@ -89,6 +89,7 @@ fn run_one(
         prompt,
     } = v;
     let path = materialize(&point.source, format, quant, &opts.model_dir)?;
+    let prompt = &crate::worker::resolve_prompt(prompt, &path).map_err(anyhow::Error::msg)?;
     let dir = opts.out_dir.join(".verify");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let logits_out = dir.join(format!("{backend}-{quant}-{}.f32", format.as_str()));

@@ -95,6 +95,9 @@ fn text_prompt_and_passage_perplexity_on_a_model_with_a_tokenizer() {
 
     // The passage: BOS + the text, every token after the first scored; the file is its own
     // baseline, so ΔPPL and KL are 0 and top-1 is 100%.
+    // The greedy gate ran on the encoded text prompt too: prefill + 32 steps compared.
+    let a = &r["agreement"]["rows"][0]["agreement"];
+    assert_eq!(a["positions"], 33, "{a}");
     let q = &r["agreement"]["rows"][0]["passage"];
     let n = tok.encode(TEXT, true).unwrap().len() - 1;
     assert_eq!(q["eval_tokens"], n, "{q}");

@@ -41,6 +41,8 @@ macro_rules! guarded {
 mod attention;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512_f32;
 mod matmul;
 #[cfg(target_arch = "aarch64")]
 mod neon;

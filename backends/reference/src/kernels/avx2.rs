@@ -30,7 +30,7 @@ pub fn detected() -> bool {
 pub(super) static KERNELS: Kernels = Kernels {
     name: "avx2",
     dot_f32: guarded!(dot_f32, (a: &[f32], b: &[f32]) -> f32),
-    dot_f32_bytes: guarded!(dot_f32_bytes, (w: &[u8], rows: usize, x: &[f32], out: &mut [f32])),
+    dot_f32_bytes: guarded!(dot_f32_bytes_avx2, (w: &[u8], rows: usize, x: &[f32], out: &mut [f32])),
     dot_f16: guarded!(dot_f16, (w: &[u8], rows: usize, x: &[f32], out: &mut [f32])),
     dot_q8_0: guarded!(dot_q8_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q4_0: guarded!(dot_q4_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
@@ -781,8 +781,9 @@ macro_rules! float_dot {
     }};
 }
 
+/// F32 weights (also the fallback of `avx512_f32` for rows that are not whole 32-element steps).
 #[target_feature(enable = "avx2,fma,f16c")]
-fn dot_f32_bytes(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]) {
+pub(super) fn dot_f32_bytes_avx2(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]) {
     float_dot!(
         w,
         rows,

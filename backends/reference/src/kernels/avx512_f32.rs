@@ -89,6 +89,7 @@ fn tile<const RR: usize, const TT: usize>(
             let wv: [__m512; RR] = std::array::from_fn(|r| unsafe {
                 _mm512_loadu_ps(wrow[r][4 * at..].as_ptr().cast())
             });
+            // SAFETY: as above, 16 floats of each activation row from `at`.
             let xv: [__m512; TT] =
                 std::array::from_fn(|t| unsafe { _mm512_loadu_ps(xrow[t][at..].as_ptr()) });
             for (acc, wv) in acc.iter_mut().zip(&wv) {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
     name = "edgebench",
     version,
     about = "Benchmark small language models across runtimes on edge hardware",
-    after_help = "Examples:\n  edgebench run                              # the default scenario (synthesizes its model)\n  edgebench run scenarios/decode-sweep.toml  # a sweep\n  edgebench report results/<dir> --format md # re-render a report\n  edgebench model synth --preset stories15m --quant q4_0 --out models/\n  edgebench model inspect models/stories15m-q4_0.gguf\n  edgebench list                             # backends in this build"
+    after_help = "Examples:\n  edgebench run                              # the default scenario (synthesizes its model)\n  edgebench run scenarios/decode-sweep.toml  # a sweep\n  edgebench report results/<dir> --format md # re-render a report\n  edgebench recommend results/<dir> --max-ram-mib 200\n  edgebench model synth --preset stories15m --quant q4_0 --out models/\n  edgebench model inspect models/stories15m-q4_0.gguf\n  edgebench list                             # backends in this build"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -27,9 +27,9 @@ pub enum Command {
         after_help = "Keys: q quit (finished points stay on disk), p pause after this point, s skip this point,\n      tab switch pane, up/down select a point, o sort results, ? help\nExample:\n  edgebench tui scenarios/quick.toml"
     )]
     Tui(RunArgs),
-    /// Re-render a result directory as markdown, JSON or CSV on stdout.
+    /// Re-render a result directory as markdown, JSON, CSV or HTML on stdout.
     #[command(
-        after_help = "Example:\n  edgebench report results/20261125T120000Z-host-quick --format md"
+        after_help = "Examples:\n  edgebench report results/20261125T120000Z-host-quick --format md\n  edgebench report results/<dir> --format html > report.html"
     )]
     Report {
         /// A result directory (or its report.json).
@@ -72,6 +72,9 @@ pub enum Command {
     /// Run history in SQLite: ingest result directories, list, trend, check for regressions.
     #[command(subcommand)]
     History(HistoryCommand),
+    /// Which configuration to use under a latency, RAM and quality budget, and why the others not.
+    #[command(after_help = RECOMMEND_HELP)]
+    Recommend(RecommendArgs),
     /// Run one matrix point (internal: spawned by `run`).
     #[command(hide = true)]
     Worker { point: PathBuf },
@@ -120,6 +123,53 @@ pub struct RunArgs {
 }
 
 const COMPARE_HELP: &str = "Exit codes:\n  0  no significant regression\n  1  at least one regression (a metric slower beyond --threshold and significant, or a point that ran in BASE and failed in NEW)\n  2  usage or input error (a run that cannot be read)\n\nA change counts (asv's rule) when the ratio is beyond the threshold AND significant: Mann-Whitney p < 0.002 when the sample sizes allow it, else non-overlapping 95% bootstrap intervals, else (one value per run) the threshold alone.\n\nExamples:\n  edgebench compare results/base results/new\n  edgebench compare base/report.json new1 new2 --threshold 3% --format junit\n  edgebench compare base new --junit compare.xml";
+
+const RECOMMEND_HELP: &str = "Each configuration (backend × model × quant × threads) must meet, in this order: it ran; p99 decode step ≤ --budget-ms-per-token (default: the scenario's latency budget); steady peak RSS ≤ --max-ram-mib; top-1 agreement ≥ --min-top1 and mean KL ≤ --max-kl against the f32 reference (from the verify gate; no agreement data excludes it). The rest are ranked by --optimize, ties broken by the other figures, then by name.\n\nExamples:\n  edgebench recommend results/<dir> --budget-ms-per-token 50 --max-ram-mib 200\n  edgebench recommend results/<dir>/report.json --optimize energy --format json\n  edgebench recommend --history results/history.sqlite --device pi5 --max-ram-mib 700";
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// A result directory or its report.json (not with --history).
+    #[arg(required_unless_present = "history", conflicts_with = "history")]
+    pub run: Option<PathBuf>,
+    /// Largest p99 decode step latency, milliseconds [default: the scenario's budget].
+    #[arg(long)]
+    pub budget_ms_per_token: Option<f64>,
+    /// Largest steady peak RSS, MiB [default: no limit].
+    #[arg(long)]
+    pub max_ram_mib: Option<f64>,
+    /// Smallest top-1 agreement with the f32 reference, 0..1.
+    #[arg(long, default_value_t = 0.95)]
+    pub min_top1: f64,
+    /// Largest mean KL divergence from the f32 reference, nats.
+    #[arg(long, default_value_t = 0.05)]
+    pub max_kl: f64,
+    #[arg(long, value_enum, default_value = "speed")]
+    pub optimize: OptimizeArg,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: RecommendFormat,
+    /// Recommend from the run history: the latest run of each configuration on --device.
+    #[arg(long, requires = "device")]
+    pub history: Option<PathBuf>,
+    /// The device (as in `edgebench history list`), with --history.
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum OptimizeArg {
+    /// Highest decode tokens/s.
+    Speed,
+    /// Lowest decode energy per token.
+    Energy,
+    /// Lowest steady peak RSS.
+    Ram,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RecommendFormat {
+    Md,
+    Json,
+}
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -203,6 +253,21 @@ pub enum HistoryCommand {
         #[arg(long, help = HISTORY_DB_HELP)]
         db: Option<PathBuf>,
     },
+    /// Write an HTML page with each series' trend per device and its detected change points.
+    #[command(
+        after_help = "Example:\n  edgebench history html --out history.html --device pi5 --metric decode_tok_s,decode_p99_ms"
+    )]
+    Html {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        device: Option<String>,
+        /// Metrics to draw (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',', default_value = "decode_tok_s")]
+        metric: Vec<String>,
+        #[arg(long, help = HISTORY_DB_HELP)]
+        db: Option<PathBuf>,
+    },
     /// Export every run as Bencher Metric Format JSON (benchmarks prefixed by device).
     Export {
         #[arg(long, value_enum, default_value = "bmf")]
@@ -243,6 +308,8 @@ pub enum ReportFormat {
     Csv,
     /// Bencher Metric Format JSON.
     Bmf,
+    /// The self-contained page with charts (what `run` writes as report.html).
+    Html,
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +332,24 @@ pub enum ModelCommand {
         out: PathBuf,
         #[arg(long, value_enum, default_value = "gguf")]
         format: SynthFormat,
+    },
+    /// Train a small llama on the King James Bible (or --corpus) and write it at every
+    /// quantization, GGUF with its tokenizer embedded and ONNX with tokenizer.json beside it.
+    #[command(
+        after_help = "Trained models are cached per user (preset, seed, corpus sha256, code version); a second run does not retrain.\nExamples:\n  edgebench model train --preset kjv-micro\n  edgebench model train --preset kjv-small --out models/kjv"
+    )]
+    Train {
+        /// kjv-small or kjv-micro
+        #[arg(long, default_value = "kjv-small")]
+        preset: String,
+        /// A UTF-8 text file instead of the KJV (also: EDGEBENCH_CORPUS).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Where to keep the model [default: the per-user cache].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Print a GGUF file's metadata, tensor table, sizes and sha256.
     Inspect { file: PathBuf },

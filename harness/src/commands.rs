@@ -6,6 +6,7 @@ mod history;
 mod inspect;
 mod list;
 mod model_sign;
+mod recommend;
 mod run;
 
 use anyhow::Result;
@@ -25,6 +26,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         }
         Command::Compare(args) => compare::compare(args),
         Command::History(cmd) => history::history(cmd),
+        Command::Recommend(args) => recommend::recommend(args),
         Command::Tui(mut args) => {
             args.tui = true;
             run::run(args)
@@ -41,6 +43,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
                     "{}",
                     serde_json::to_string_pretty(&crate::compare::bmf::of_report(&report))?
                 ),
+                ReportFormat::Html => print!("{}", crate::report::html::render(&report)),
             }
             Ok(0)
         }
@@ -64,6 +67,12 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Model(ModelCommand::Inspect { file }) => inspect::inspect(&file),
+        Command::Model(ModelCommand::Train {
+            preset,
+            corpus,
+            out,
+            seed,
+        }) => crate::models::train_command(&preset, corpus.as_deref(), out.as_deref(), seed),
         Command::Model(
             cmd @ (ModelCommand::Keygen { .. }
             | ModelCommand::Sign { .. }

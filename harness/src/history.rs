@@ -3,8 +3,11 @@
 //! Ingesting is idempotent (a run is keyed by the sha256 of its report) and safe while another
 //! process ingests (WAL journal, busy timeout, `BEGIN IMMEDIATE`). The schema is versioned;
 //! [`schema`] migrates older databases forward. Series queries and change-point checks are in
-//! [`series`].
+//! [`series`]; [`html`] draws them with their change points, [`latest`] gives `recommend` the
+//! latest run of each configuration on a device.
 
+pub mod html;
+pub mod latest;
 pub mod schema;
 pub mod series;
 

@@ -17,6 +17,7 @@ pub mod models;
 mod onnx_synth;
 pub mod plan;
 pub mod progress;
+pub mod recommend;
 pub mod registry;
 pub mod report;
 pub mod results;

@@ -1,10 +1,12 @@
 //! Report files of a run: `report.json` (everything, with `schema_version`), `tokens.csv` (one
-//! row per prefill/decode step) and `report.md` (the table a human reads first). Each format is
-//! one small module; `edgebench report DIR` re-renders any of them from `report.json`, or
+//! row per prefill/decode step), `report.md` (the table a human reads first) and `report.html`
+//! (the charts). Each format is one small module; `edgebench report DIR` re-renders any of
+//! them from `report.json`, or
 //! rebuilds it from `run.json` + `points.jsonl` when `report.json` is missing, unreadable, older
 //! than them or another run's. Every file is written atomically ([`write_atomic`]).
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 
@@ -18,6 +20,7 @@ use crate::results::{Report, ScenarioInfo, ToolInfo, SCHEMA_VERSION};
 pub const REPORT_JSON: &str = "report.json";
 pub const TOKENS_CSV: &str = "tokens.csv";
 pub const REPORT_MD: &str = "report.md";
+pub use html::REPORT_HTML;
 pub const POWER_CSV: &str = "power.csv";
 /// The run's header (a report without points), written before the first point.
 pub const HEADER_FILE: &str = "run.json";
@@ -31,6 +34,7 @@ pub const RUN_FILES: &[&str] = &[
     REPORT_JSON,
     TOKENS_CSV,
     REPORT_MD,
+    REPORT_HTML,
     POWER_CSV,
     HEADER_FILE,
     POINTS_FILE,
@@ -115,6 +119,7 @@ pub fn write_run(dir: &Path, report: &Report, run_id: Option<&str>) -> Result<()
         .with_context(|| format!("rendering {}/{TOKENS_CSV}", dir.display()))?;
     write_atomic(&dir.join(TOKENS_CSV), &tokens)?;
     write_atomic(&dir.join(REPORT_MD), markdown::render(report).as_bytes())?;
+    write_atomic(&dir.join(REPORT_HTML), html::render(report).as_bytes())?;
     Ok(())
 }
 

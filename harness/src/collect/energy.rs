@@ -11,7 +11,7 @@ pub use curve::{wrapping_delta, EnergyCurve};
 use std::collections::BTreeMap;
 
 use crate::collect::sampler::SampleSeries;
-use crate::results::power::{PhaseEnergy, PowerMeasured, PowerMetrics, PowerPoint};
+use crate::results::power::{PhaseEnergy, PhaseSpanMs, PowerMeasured, PowerMetrics, PowerPoint};
 
 pub const IDLE: &str = "idle";
 pub const LOAD: &str = "load";
@@ -170,6 +170,17 @@ pub fn summarize(
         notes,
         timeline_t0_ns: series.started_ns,
         timeline: timeline(series, TIMELINE_MAX_POINTS),
+        spans: phases
+            .iter()
+            .map(|p| {
+                let ms = |ns: u64| ((ns as f64 - series.started_ns as f64) * 1e-3).round() / 1e3;
+                PhaseSpanMs {
+                    name: p.name.clone(),
+                    start_ms: ms(p.start_ns),
+                    end_ms: ms(p.end_ns),
+                }
+            })
+            .collect(),
     }))
 }
 

@@ -1,4 +1,4 @@
-//! `edgebench history ingest|list|trend|check|export` over the SQLite history. Built only with
+//! `edgebench history ingest|list|trend|check|html|export` over the SQLite history. Built only with
 //! the `history` feature (in the default build); without it every subcommand says how to
 //! rebuild. Exit codes: 0 fine, 1 `check` found a regression, 2 usage or input error.
 
@@ -122,6 +122,25 @@ pub fn history(cmd: HistoryCommand) -> Result<i32> {
                 print!("{}", series::render_check(&findings));
             }
             Ok(i32::from(regression))
+        }
+        HistoryCommand::Html {
+            out,
+            device,
+            metric,
+            db,
+        } => {
+            let mut defs = Vec::new();
+            for name in &metric {
+                let Ok(m) = metric_def(name) else {
+                    return Ok(2);
+                };
+                defs.push(m);
+            }
+            let Ok(conn) = open(&db) else { return Ok(2) };
+            let page = crate::history::html::render(&conn, &defs, device.as_deref())?;
+            crate::report::write_atomic(&out, page.as_bytes())?;
+            println!("wrote {}", out.display());
+            Ok(0)
         }
         HistoryCommand::Export {
             format: _,

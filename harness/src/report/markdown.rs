@@ -114,6 +114,10 @@ pub fn render(r: &Report) -> String {
             .as_deref()
             .map_or_else(String::new, |c| format!(" ({c})")),
     );
+    let _ = writeln!(
+        s,
+        "Charts, the recommendation under the budget and the environment: [report.html](report.html) (same folder).\n"
+    );
     if let Some(b) = &e.board {
         let _ = writeln!(s, "{}\n", b.summary());
         if let Some(note) = &b.emulation_note {

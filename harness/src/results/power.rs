@@ -76,6 +76,19 @@ pub struct PowerMeasured {
     /// CLOCK_MONOTONIC instant that `timeline[].t_ms` counts from (the sampler's start).
     pub timeline_t0_ns: u64,
     pub timeline: Vec<PowerPoint>,
+    /// Each phase span on the timeline's clock, in time order (report.html shades them);
+    /// absent in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<PhaseSpanMs>,
+}
+
+/// A phase (`idle`, `load`, `warmup`, `prefill`, `decode`) as milliseconds since
+/// `timeline_t0_ns`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseSpanMs {
+    pub name: String,
+    pub start_ms: f64,
+    pub end_ms: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@ mod compare_cli;
 mod cross_arch;
 mod exporters;
 mod hardening;
+mod html_report;
 #[cfg(feature = "history")]
 mod history_cli;
 #[cfg(feature = "history")]
@@ -16,6 +17,8 @@ mod power_energy;
 mod power_i2c;
 mod power_sampler;
 mod power_sources;
+mod recommend;
+mod report_fixture;
 mod scenario_parsing;
 mod soak;
 mod text_quality;

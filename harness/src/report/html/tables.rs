@@ -1,0 +1,362 @@
+//! The tables of `report.html`: the recommendation under the scenario's latency budget, the
+//! agreement table (rendered from the data model's fields, so figures added to it later show
+//! up without code here), the points and the environment.
+
+use std::fmt::Write;
+
+use super::{esc, point_name};
+use crate::recommend::{self, Constraints, Optimize};
+use crate::results::{PointStatus, Report};
+
+fn table(
+    head: &[String],
+    rows: &[Vec<(String, bool)>],
+    class_of: impl Fn(usize) -> &'static str,
+) -> String {
+    let mut s = String::from("<div class=\"scroll\"><table>\n<tr>");
+    for h in head {
+        let _ = write!(s, "<th>{}</th>", esc(h));
+    }
+    s.push_str("</tr>\n");
+    for (i, row) in rows.iter().enumerate() {
+        let class = class_of(i);
+        if class.is_empty() {
+            s.push_str("<tr>");
+        } else {
+            let _ = write!(s, "<tr class=\"{class}\">");
+        }
+        for (cell, numeric) in row {
+            if *numeric {
+                let _ = write!(s, "<td class=\"n\">{}</td>", esc(cell));
+            } else {
+                let _ = write!(s, "<td>{}</td>", esc(cell));
+            }
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</table></div>\n");
+    s
+}
+
+/// A number cell; a value not measured (or not finite) is "n/a".
+fn num(v: Option<f64>, digits: usize) -> (String, bool) {
+    (
+        v.filter(|x| x.is_finite())
+            .map_or_else(|| "n/a".into(), |x| format!("{x:.digits$}")),
+        true,
+    )
+}
+
+fn text(s: impl Into<String>) -> (String, bool) {
+    (s.into(), false)
+}
+
+/// The recommendation with the scenario's budget (no RAM limit, the default quality floor).
+pub fn recommendation(r: &Report) -> String {
+    let k = Constraints {
+        budget_ms_per_token: r.scenario.latency_budget_ms_per_token,
+        ..Constraints::default()
+    };
+    let rec = recommend::recommend(recommend::candidates(r, None), &k, Optimize::Speed);
+    let mut s = format!(
+        "<p>Under the scenario's constraints ({}):</p>\n<p class=\"winner\">{}</p>\n",
+        esc(&recommend::render::describe_constraints(&k)),
+        esc(&recommend::render::headline(&rec)).replace("**", "")
+    );
+    if !rec.ranked.is_empty() {
+        let rows: Vec<Vec<(String, bool)>> = rec
+            .ranked
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let c = &x.candidate;
+                vec![
+                    ((i + 1).to_string(), true),
+                    text(c.name.clone()),
+                    num(c.decode_tok_s, 1),
+                    num(c.decode_p99_ms, 2),
+                    num(c.peak_ram_mib(), 1),
+                    num(c.j_per_token, 4),
+                    text(if x.pareto { "Pareto front" } else { "" }),
+                ]
+            })
+            .collect();
+        let head: Vec<String> = [
+            "rank",
+            "configuration",
+            "decode tok/s",
+            "p99 ms",
+            "peak RAM MiB",
+            "J/token",
+            "",
+        ]
+        .map(String::from)
+        .to_vec();
+        s += &table(&head, &rows, |i| {
+            if rec.ranked[i].pareto {
+                "front"
+            } else {
+                ""
+            }
+        });
+    }
+    if !rec.excluded.is_empty() {
+        s.push_str("<h3>Excluded (first constraint broken)</h3>\n<ul>\n");
+        for e in &rec.excluded {
+            let _ = writeln!(
+                s,
+                "<li><b>{}</b>: {}: {}</li>",
+                esc(&e.candidate.name),
+                esc(&e.constraint.to_string()),
+                esc(&e.detail)
+            );
+        }
+        s.push_str("</ul>\n");
+    }
+    s.push_str("<p class=\"meta\">Other limits and objectives: <code>edgebench recommend RUN_DIR --budget-ms-per-token 50 --max-ram-mib 200 --optimize energy</code>.</p>\n");
+    s
+}
+
+/// A JSON value as a short cell.
+fn cell(v: &serde_json::Value) -> (String, bool) {
+    match v {
+        serde_json::Value::Null => ("n/a".into(), false),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => (i.to_string(), true),
+            (None, Some(f)) if f != 0.0 && (f.abs() < 1e-2 || f.abs() >= 1e5) => {
+                (format!("{f:.3e}"), true)
+            }
+            (None, Some(f)) => (format!("{f:.4}"), true),
+            _ => (n.to_string(), true),
+        },
+        serde_json::Value::String(s) => (s.clone(), false),
+        other => (other.to_string(), false),
+    }
+}
+
+/// The agreement table: one column per field the rows carry (the union, in order of first
+/// appearance), the `agreement` object's figures flattened into their own columns.
+pub fn agreement(r: &Report) -> String {
+    let Some(a) = &r.agreement else {
+        return super::missing(
+            "The run has no agreement data: the scenario's verify gate was off (`verify = true` runs it).",
+        );
+    };
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = a
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let serde_json::Value::Object(mut o) = serde_json::to_value(row).ok()? else {
+                return None;
+            };
+            if let Some(serde_json::Value::Object(inner)) = o.remove("agreement") {
+                o.extend(inner);
+            }
+            Some(o)
+        })
+        .collect();
+    let mut columns: Vec<String> = Vec::new();
+    let lead = ["backend", "model", "quant", "baseline"];
+    for c in lead {
+        columns.push(c.into());
+    }
+    for o in &rows {
+        for k in o.keys() {
+            if !columns.contains(k) && k != "verdict" && k != "note" {
+                columns.push(k.clone());
+            }
+        }
+    }
+    columns.push("verdict".into());
+    columns.push("note".into());
+    let body: Vec<Vec<(String, bool)>> = rows
+        .iter()
+        .map(|o| {
+            columns
+                .iter()
+                .map(|c| o.get(c).map_or_else(|| ("".into(), false), cell))
+                .collect()
+        })
+        .collect();
+    let head: Vec<String> = columns.iter().map(|c| c.replace('_', " ")).collect();
+    format!(
+        "<p>Each variant against the baseline over the prompt and {} greedy steps (teacher-forced); f32 variants must match the tokens with |Δlogit| ≤ {:.0e}.</p>\n{}",
+        a.steps,
+        a.f32_tolerance,
+        table(&head, &body, |_| "")
+    )
+}
+
+/// One row per point: the figures the charts draw, as numbers.
+pub fn points(r: &Report) -> String {
+    let rows: Vec<Vec<(String, bool)>> = r
+        .points
+        .iter()
+        .map(|p| {
+            let lat = p.latency.as_ref();
+            let status = match p.status {
+                PointStatus::Ok if p.flags.is_empty() => "ok".to_string(),
+                PointStatus::Ok => format!("ok, flagged: {}", p.flags.join("; ")),
+                PointStatus::Failed | PointStatus::Skipped => format!(
+                    "{:?}: {}",
+                    p.status,
+                    p.error.as_ref().map_or("", |e| e.message.as_str())
+                )
+                .to_lowercase(),
+            };
+            vec![
+                text(point_name(r, p)),
+                num(lat.and_then(|l| l.decode_tok_s), 1),
+                text(
+                    lat.and_then(|l| l.decode_tok_s_ci95)
+                        .filter(|ci| ci.iter().all(|x| x.is_finite()))
+                        .map_or_else(String::new, |[a, b]| format!("[{a:.1}, {b:.1}]")),
+                ),
+                num(lat.map(|l| l.prefill_tok_s), 1),
+                num(lat.map(|l| l.ttft.p50_ns / 1e6), 2),
+                num(
+                    lat.and_then(|l| l.decode.as_ref()).map(|d| d.p99_ns / 1e6),
+                    2,
+                ),
+                num(
+                    p.memory.peak_rss_load_bytes.map(|b| b as f64 / 1048576.0),
+                    1,
+                ),
+                num(
+                    p.memory.peak_rss_steady_bytes.map(|b| b as f64 / 1048576.0),
+                    1,
+                ),
+                num(p.power.measured().and_then(|m| m.energy_per_token_j), 4),
+                text(status),
+            ]
+        })
+        .collect();
+    let head: Vec<String> = [
+        "point",
+        "decode tok/s",
+        "95% CI",
+        "prefill tok/s",
+        "TTFT ms",
+        "p99 ms",
+        "RAM load MiB",
+        "RAM peak MiB",
+        "J/token",
+        "status",
+    ]
+    .map(String::from)
+    .to_vec();
+    format!("<h3>Points</h3>\n{}", table(&head, &rows, |_| ""))
+}
+
+/// The environment: machine, device fingerprint, versions, kernel sets, model files.
+pub fn environment(r: &Report) -> String {
+    let e = &r.environment;
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut add = |k: &str, v: Option<String>| {
+        rows.push((k.to_string(), v.unwrap_or_else(|| "not known".into())))
+    };
+    add(
+        "device",
+        e.device_name.clone().or_else(|| e.hostname.clone()),
+    );
+    add("CPU", e.cpu_model.clone());
+    add(
+        "architecture, cores",
+        Some(format!("{}, {} logical cores", e.arch, e.logical_cores)),
+    );
+    add(
+        "board",
+        e.board
+            .as_ref()
+            .map(|b| b.summary())
+            .or_else(|| e.board_model.clone()),
+    );
+    add(
+        "OS, kernel",
+        Some(format!(
+            "{} · {}",
+            e.os.as_deref().unwrap_or("?"),
+            e.kernel.as_deref().unwrap_or("?")
+        )),
+    );
+    add("governor", e.governor.clone());
+    add(
+        "memory",
+        e.mem_total_bytes
+            .map(|b| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64)),
+    );
+    add(
+        "memory bandwidth",
+        e.memory_bandwidth.as_ref().map(|b| {
+            format!(
+                "{:.1} GB/s (1 thread), {:.1} GB/s ({} threads)",
+                b.read_1t_bytes_per_s / 1e9,
+                b.read_all_bytes_per_s / 1e9,
+                b.threads_all
+            )
+        }),
+    );
+    add(
+        "device fingerprint",
+        e.fingerprint
+            .as_ref()
+            .and_then(|f| serde_json::to_string(f).ok()),
+    );
+    add(
+        "edgebench",
+        Some(format!(
+            "{}{} · features: {}",
+            r.tool.version,
+            r.tool
+                .git_commit
+                .as_deref()
+                .map_or_else(String::new, |c| format!(" ({c})")),
+            r.tool.features.join(", ")
+        )),
+    );
+    add("rustc", e.rustc.clone());
+    // Each backend's description (version, kernel set, threads...) once.
+    let mut seen: Vec<String> = Vec::new();
+    for p in &r.points {
+        if p.backend_info.is_empty() || seen.contains(&p.label.backend) {
+            continue;
+        }
+        seen.push(p.label.backend.clone());
+        let info: Vec<String> = p
+            .backend_info
+            .iter()
+            .filter(|(k, _)| k.as_str() != "threads")
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        add(
+            &format!("backend {}", p.label.backend),
+            Some(info.join(" · ")),
+        );
+    }
+    let mut models: Vec<String> = Vec::new();
+    for p in &r.points {
+        if let Some(m) = &p.model {
+            let line = format!(
+                "{} ({}, {}): sha256 {}",
+                m.path,
+                m.format,
+                m.origin,
+                m.sha256.as_deref().unwrap_or("not computed")
+            );
+            if !models.contains(&line) {
+                models.push(line);
+            }
+        }
+    }
+    for m in models {
+        add("model", Some(m));
+    }
+    let body: Vec<Vec<(String, bool)>> = rows
+        .into_iter()
+        .map(|(k, v)| vec![text(k), text(v)])
+        .collect();
+    format!(
+        "<h3>Environment</h3>\n{}",
+        table(&["what".to_string(), "value".to_string()], &body, |_| "")
+    )
+}

@@ -260,7 +260,7 @@ def main():
                 theirs = llama_greedy(r, prompt, want_greedy)
             finally:
                 r.close()
-            mine = ref_side(a.ref_bin, f, t, prompt, 1, 1, want_greedy)
+            mine = ref_side(a.ref_bin, f, t, prompt, 1, 1, want_greedy) if want_greedy else {"tokens": []}
             row = {
                 "file": name, "threads": t, "vocab": vocab,
                 "weight_bytes": ours["weight_bytes"], "kernels": ours["kernels"],

@@ -12,6 +12,8 @@ mod html_report;
 #[cfg(feature = "history")]
 mod history_cli;
 #[cfg(feature = "history")]
+mod history_html;
+#[cfg(feature = "history")]
 mod lab_flow;
 mod power_energy;
 mod power_i2c;

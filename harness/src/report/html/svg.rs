@@ -5,6 +5,12 @@
 //! family, so no font file is needed. Non-finite values are dropped before drawing: a chart
 //! never holds a `NaN` coordinate or an empty path.
 
+mod bars;
+mod legend;
+
+pub use bars::{Bar, BarChart};
+use legend::{draw_legend, legend_height, Entry};
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -127,16 +133,6 @@ pub struct XyChart {
     pub vlines: Vec<(f64, String)>,
 }
 
-/// One legend entry: its swatch and text.
-struct Entry {
-    name: String,
-    color: RGBColor,
-    stroke: Stroke,
-    /// A filled box: bars (solid) or shaded spans (`translucent`).
-    filled_box: bool,
-    translucent: bool,
-}
-
 /// `[lo, hi]` padded by 5% (and made non-empty).
 fn padded(lo: f64, hi: f64, from_zero: bool) -> (f64, f64) {
     let lo = if from_zero { lo.min(0.0) } else { lo };
@@ -174,87 +170,8 @@ pub fn tick(v: f64) -> String {
     }
 }
 
-/// Legend rows needed for `entries` at chart width.
-fn legend_layout(entries: &[Entry]) -> Vec<Vec<usize>> {
-    let mut rows: Vec<Vec<usize>> = Vec::new();
-    let mut used = 0u32;
-    for (i, e) in entries.iter().enumerate() {
-        let w = entry_width(&e.name);
-        if rows.is_empty() || used + w > WIDTH - 16 {
-            rows.push(Vec::new());
-            used = 0;
-        }
-        if let Some(r) = rows.last_mut() {
-            r.push(i);
-        }
-        used += w;
-    }
-    rows
-}
-
-fn entry_width(name: &str) -> u32 {
-    // Swatch, gap, ~8.6 px per character at the legend font, and spacing.
-    34 + (name.chars().count() as f64 * 8.6).ceil() as u32 + 14
-}
-
-fn draw_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    entries: &[Entry],
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let font = ("sans-serif", LEGEND_FONT).into_font().color(&INK);
-    for (row, idx) in legend_layout(entries).iter().enumerate() {
-        let y = 6 + row as i32 * LEGEND_ROW as i32 + LEGEND_ROW as i32 / 2;
-        let mut x = 12i32;
-        for &i in idx {
-            let e = &entries[i];
-            if e.filled_box {
-                let fill = if e.translucent {
-                    e.color.mix(0.35).filled()
-                } else {
-                    e.color.filled()
-                };
-                area.draw(&Rectangle::new([(x, y - 6), (x + 24, y + 6)], fill))?;
-            } else {
-                match e.stroke {
-                    Stroke::Markers => area.draw(&Circle::new((x + 12, y), 4, e.color.filled()))?,
-                    Stroke::Triangles => {
-                        area.draw(&TriangleMarker::new((x + 12, y), 5, e.color.filled()))?
-                    }
-                    Stroke::Rings => {
-                        area.draw(&Circle::new((x + 12, y), 7, e.color.stroke_width(2)))?
-                    }
-                    Stroke::Dashed => {
-                        for k in 0..3 {
-                            area.draw(&PathElement::new(
-                                vec![(x + k * 9, y), (x + k * 9 + 6, y)],
-                                e.color.stroke_width(2),
-                            ))?;
-                        }
-                    }
-                    Stroke::Solid | Stroke::Thin => area.draw(&PathElement::new(
-                        vec![(x, y), (x + 24, y)],
-                        e.color.stroke_width(3),
-                    ))?,
-                }
-            }
-            area.draw(&Text::new(e.name.clone(), (x + 30, y - 8), font.clone()))?;
-            x += entry_width(&e.name) as i32;
-        }
-    }
-    Ok(())
-}
-
-fn legend_height(entries: &[Entry]) -> u32 {
-    let rows = legend_layout(entries).len() as u32;
-    if rows == 0 {
-        0
-    } else {
-        rows * LEGEND_ROW + 12
-    }
-}
-
 /// Render a closure's drawing into an SVG string.
-fn svg_string(
+pub(super) fn svg_string(
     height: u32,
     draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
 ) -> Result<String, String> {
@@ -268,7 +185,7 @@ fn svg_string(
     Ok(buf)
 }
 
-fn err<E: std::fmt::Display>(e: E) -> String {
+pub(super) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
@@ -435,188 +352,6 @@ impl XyChart {
                                 p.iter()
                                     .map(|&q| TriangleMarker::new(q, 6, l.color.filled())),
                             )
-                            .map_err(err)?;
-                    }
-                }
-            }
-            draw_legend(&legend, &entries).map_err(err)
-        })
-    }
-}
-
-/// One bar of a horizontal bar chart.
-#[derive(Debug, Clone)]
-pub struct Bar {
-    pub label: String,
-    pub value: f64,
-    /// Whisker (e.g. a 95% interval).
-    pub whisker: Option<[f64; 2]>,
-    /// A reference mark on this bar's row (e.g. its roofline ceiling).
-    pub mark: Option<f64>,
-    pub color: RGBColor,
-}
-
-/// Horizontal bars, one row per category (labels stay horizontal and readable).
-#[derive(Debug, Clone, Default)]
-pub struct BarChart {
-    pub title: String,
-    pub x_desc: String,
-    pub bars: Vec<Bar>,
-    /// Legend text for the whiskers and the marks (empty: no entry).
-    pub whisker_name: String,
-    pub mark_name: String,
-    /// Legend entries for the bar colours: (name, colour).
-    pub color_names: Vec<(String, RGBColor)>,
-}
-
-const BAR_ROW: u32 = 26;
-
-impl BarChart {
-    pub fn render(&self) -> Result<String, String> {
-        let bars: Vec<&Bar> = self.bars.iter().filter(|b| b.value.is_finite()).collect();
-        if bars.is_empty() {
-            return Err("no finite values to draw".into());
-        }
-        let mut hi = 0.0f64;
-        for b in &bars {
-            hi = hi.max(b.value);
-            if let Some([_, w]) = b.whisker.filter(|w| w[0].is_finite() && w[1].is_finite()) {
-                hi = hi.max(w);
-            }
-        }
-        // A mark far beyond the bars would squash them: marks up to 3× the largest bar widen
-        // the axis; farther ones are drawn at the edge with their value.
-        let data_hi = hi;
-        for b in &bars {
-            if let Some(m) = b.mark.filter(|m| m.is_finite() && *m <= 3.0 * data_hi) {
-                hi = hi.max(m);
-            }
-        }
-        let x1 = if hi > 0.0 { hi * 1.08 } else { 1.0 };
-        let n = bars.len();
-        let mut entries: Vec<Entry> = self
-            .color_names
-            .iter()
-            .map(|(name, color)| Entry {
-                name: name.clone(),
-                color: *color,
-                stroke: Stroke::Solid,
-                filled_box: true,
-                translucent: false,
-            })
-            .collect();
-        if bars.iter().any(|b| b.whisker.is_some()) && !self.whisker_name.is_empty() {
-            entries.push(Entry {
-                name: self.whisker_name.clone(),
-                color: INK,
-                stroke: Stroke::Solid,
-                filled_box: false,
-                translucent: false,
-            });
-        }
-        if bars.iter().any(|b| b.mark.is_some_and(f64::is_finite)) && !self.mark_name.is_empty() {
-            entries.push(Entry {
-                name: self.mark_name.clone(),
-                color: PALETTE[3],
-                stroke: Stroke::Dashed,
-                filled_box: false,
-                translucent: false,
-            });
-        }
-        let legend_h = legend_height(&entries);
-        let plot_h = 96 + BAR_ROW * n as u32;
-        let height = plot_h + legend_h;
-        let longest = bars
-            .iter()
-            .map(|b| b.label.chars().count())
-            .max()
-            .unwrap_or(4);
-        let label_w = (longest as f64 * 8.8 + 16.0).clamp(60.0, (WIDTH / 2) as f64) as u32;
-        svg_string(height, |root| {
-            let (plot, legend) = root.split_vertically(plot_h);
-            let mut chart = ChartBuilder::on(&plot)
-                .caption(
-                    &self.title,
-                    ("sans-serif", TITLE_FONT).into_font().color(&INK),
-                )
-                .margin(8)
-                .margin_right(22)
-                .x_label_area_size(46)
-                .y_label_area_size(label_w)
-                .build_cartesian_2d(0.0..x1, -0.5..(n as f64 - 0.5))
-                .map_err(err)?;
-            let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
-            let fy = |v: &f64| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                    // Row 0 at the top.
-                    labels[labels.len() - 1 - i as usize].clone()
-                } else {
-                    String::new()
-                }
-            };
-            let fx = |v: &f64| tick(*v);
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .x_desc(&self.x_desc)
-                .x_labels(6)
-                .y_labels(n * 2 + 1)
-                .x_label_formatter(&fx)
-                .y_label_formatter(&fy)
-                .label_style(("sans-serif", TICK_FONT).into_font().color(&INK))
-                .axis_desc_style(("sans-serif", AXIS_FONT).into_font().color(&INK))
-                .max_light_lines(1)
-                .light_line_style(RGBColor(242, 242, 242))
-                .bold_line_style(RGBColor(215, 215, 215))
-                .draw()
-                .map_err(err)?;
-            let row = |i: usize| (n - 1 - i) as f64;
-            chart
-                .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                    Rectangle::new(
-                        [(0.0, row(i) - 0.32), (b.value, row(i) + 0.32)],
-                        b.color.filled(),
-                    )
-                }))
-                .map_err(err)?;
-            for (i, b) in bars.iter().enumerate() {
-                if let Some([lo, hi]) = b.whisker.filter(|w| w[0].is_finite() && w[1].is_finite()) {
-                    let y = row(i);
-                    for seg in [
-                        vec![(lo, y), (hi, y)],
-                        vec![(lo, y - 0.2), (lo, y + 0.2)],
-                        vec![(hi, y - 0.2), (hi, y + 0.2)],
-                    ] {
-                        chart
-                            .draw_series(std::iter::once(PathElement::new(
-                                seg,
-                                INK.stroke_width(2),
-                            )))
-                            .map_err(err)?;
-                    }
-                }
-                if let Some(m) = b.mark.filter(|m| m.is_finite()) {
-                    let y = row(i);
-                    let at = m.min(x1);
-                    chart
-                        .draw_series(DashedLineSeries::new(
-                            vec![(at, y - 0.45), (at, y + 0.45)],
-                            4,
-                            3,
-                            PALETTE[3].stroke_width(3),
-                        ))
-                        .map_err(err)?;
-                    if m > x1 {
-                        // Beyond the axis: say where.
-                        chart
-                            .draw_series(std::iter::once(Text::new(
-                                format!("→ {}", tick(m)),
-                                (x1 * 0.86, y + 0.48),
-                                ("sans-serif", TICK_FONT * 0.85)
-                                    .into_font()
-                                    .color(&PALETTE[3]),
-                            )))
                             .map_err(err)?;
                     }
                 }

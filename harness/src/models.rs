@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 
 use crate::plan::ModelSource;
 
+mod trained;
+pub use trained::{eval_text, train_command};
+
 /// Bumped whenever the synthesizer's output changes, so stale cached files are not reused.
 const SYNTH_VERSION: u32 = 1;
 
@@ -91,6 +94,7 @@ pub fn materialize(
             Ok(path.clone())
         }
         ModelSource::Mock { spec } => Ok(PathBuf::from(spec)),
+        ModelSource::Trained { preset, seed } => trained::materialize(preset, *seed, format, quant),
         ModelSource::Synth { preset, seed } => {
             let out = model_dir.join(synth_file_name(preset, quant, *seed, format));
             if !out.exists() {

@@ -12,6 +12,8 @@ pub use validate::ScenarioError;
 /// Quantizations a synthesized model can be written in, per file format.
 pub const GGUF_QUANTS: &[&str] = &["f32", "f16", "q8_0", "q4_0", "q4_k_m"];
 pub const ONNX_QUANTS: &[&str] = &["f32", "int8", "int4"];
+/// Presets `trained = "..."` accepts (trained on the KJV by `edgebench-train`).
+pub const TRAINED_PRESETS: &[&str] = &["kjv-micro", "kjv-small"];
 
 /// `fp32` → `f32`, `fp16` → `f16`, lower case otherwise.
 pub fn normalize_quant(q: &str) -> String {
@@ -152,6 +154,9 @@ pub struct ModelEntry {
     /// Synthesize a model of this preset (`tiny`, `stories15m`, `smollm-135m`, `tinyllama-1.1b`).
     #[serde(default)]
     pub synth: Option<String>,
+    /// Or a model trained on the KJV (`kjv-small`, `kjv-micro`), cached after the first run.
+    #[serde(default)]
+    pub trained: Option<String>,
     /// Or use this file (relative paths are relative to the scenario file).
     #[serde(default)]
     pub path: Option<PathBuf>,
@@ -190,7 +195,7 @@ impl ModelEntry {
     ) -> Result<Option<crate::integrity::Requirement>, String> {
         let declared = crate::integrity::Declared {
             path: self.path.as_deref(),
-            synth: self.synth.is_some(),
+            synth: self.synth.is_some() || self.trained.is_some(),
             sha256: self.sha256.as_deref(),
             signature: self.signature.as_deref(),
             trusted_keys: self.trusted_keys.as_deref(),

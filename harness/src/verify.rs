@@ -269,7 +269,9 @@ pub fn run(
         let first = points[0];
         // Baseline: the reference engine on the f32 GGUF of a synthesized model, or on the file itself.
         let (base_format, base_quant) = match &first.source {
-            ModelSource::Synth { .. } => (ModelFormat::Gguf, "f32".to_string()),
+            ModelSource::Synth { .. } | ModelSource::Trained { .. } => {
+                (ModelFormat::Gguf, "f32".to_string())
+            }
             _ => (first.format, first.quant.clone()),
         };
         let baseline_name = format!("reference {base_quant} {}", base_format.as_str());

@@ -135,10 +135,10 @@ fn fetch_kjv() -> Result<String, TrainError> {
         )?;
     }
     let text = run(
+        // `-d` takes a path relative to the working directory (an absolute one is not found).
         Command::new(root.join("usr/bin/bible"))
-            .arg("-d")
-            .arg(root.join("usr/lib/bible.data"))
-            .args(["-f", "gen1:1-rev22:21"]),
+            .args(["-d", "usr/lib/bible.data", "-f", "gen1:1-rev22:21"])
+            .current_dir(&root),
         "running the packaged `bible` program",
     )?;
     let sha = sha256_hex(&text);

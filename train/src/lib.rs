@@ -4,10 +4,11 @@
 //! The result is the synthesizer's [`LlamaWeights`] (Hugging Face layout), so every GGUF and
 //! ONNX writer and quantizer takes it unchanged.
 //!
-//! Determinism: the initial weights and the batch order come from seeded PCG generators, and
-//! candle's CPU kernels split work over output elements, never over a reduction, so the same
-//! seed gives byte-identical weights whatever the thread count (tested on `kjv-micro`).
+//! Determinism: the initial weights and the batch order come from seeded PCG generators and
+//! nothing reads a clock or a hash-map order, so the same seed on the same machine and thread
+//! count gives byte-identical weights (tested on `kjv-micro`).
 
+pub mod cache;
 pub mod corpus;
 mod data;
 mod export;
@@ -15,6 +16,7 @@ pub mod model;
 mod preset;
 mod run;
 
+pub use cache::{load_or_train, CachedModel};
 pub use corpus::{Corpus, Split};
 pub use export::{load_weights, save_weights, weights_of};
 pub use preset::{Recipe, TrainPreset, UnknownTrainPreset};

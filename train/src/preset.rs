@@ -48,8 +48,8 @@ impl TrainPreset {
     pub fn recipe(self) -> Recipe {
         // (dim, layers, heads, kv heads, ffn, vocab, seq, batch, steps, lr)
         let (d, l, h, kv, f, v, seq, batch, steps, lr) = match self {
-            TrainPreset::KjvMicro => (64, 2, 4, 2, 192, 512, 64, 16, 300, 3e-3),
-            TrainPreset::KjvSmall => (256, 4, 8, 4, 768, 4096, 128, 16, 3000, 2e-3),
+            TrainPreset::KjvMicro => (64, 2, 4, 2, 192, 512, 64, 16, 200, 3e-3),
+            TrainPreset::KjvSmall => (192, 4, 6, 2, 512, 2048, 128, 16, 400, 2e-3),
         };
         Recipe {
             config: LlamaConfig {

@@ -25,6 +25,9 @@ pub struct TrainOptions {
     pub checkpoint_dir: Option<PathBuf>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Stop after this many steps instead of the preset's (for experiments; the learning-rate
+    /// schedule still spans the preset's steps). The harness never sets it.
+    pub stop_after: Option<usize>,
 }
 
 /// One point of the loss curve.
@@ -58,9 +61,12 @@ pub struct TrainReport {
     pub final_train_loss: f64,
     pub final_valid_loss: f64,
     pub valid_perplexity: f64,
+    /// Wall time of tokenizer training and corpus encoding, seconds.
+    pub tokenizer_time_s: f64,
     /// Wall time of tokenizer training plus model training, seconds.
     pub train_time_s: f64,
     pub tokens_per_s: f64,
+    /// candle's CPU pool size (`CANDLE_NUM_THREADS`, default 1) when this process started it.
     pub threads: usize,
     pub curve: Vec<CurvePoint>,
 }
@@ -99,8 +105,43 @@ fn mean_loss(
     Ok(total / n as f64)
 }
 
+/// The thread count candle's CPU pool gets when training starts it: `CANDLE_NUM_THREADS` if
+/// set, else 1. Measured on the 2-core Xeon VM (kjv-micro, load ~5 from other builds): 14,221
+/// tokens/s on 1 thread against 3,526 on 2, whose spin barrier waits on every small op; one
+/// thread also makes the weights independent of the machine's core count.
+const TRAIN_THREADS_DEFAULT: &str = "1";
+
+/// Sets `CANDLE_NUM_THREADS` for the pool candle creates at its first op, and takes it away
+/// again so that worker processes spawned later size their own pools.
+struct PoolThreads {
+    was_set: bool,
+}
+
+impl PoolThreads {
+    fn pin() -> (PoolThreads, usize) {
+        let was_set = std::env::var_os("CANDLE_NUM_THREADS").is_some();
+        if !was_set {
+            std::env::set_var("CANDLE_NUM_THREADS", TRAIN_THREADS_DEFAULT);
+        }
+        let n = std::env::var("CANDLE_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        (PoolThreads { was_set }, n)
+    }
+}
+
+impl Drop for PoolThreads {
+    fn drop(&mut self) {
+        if !self.was_set {
+            std::env::remove_var("CANDLE_NUM_THREADS");
+        }
+    }
+}
+
 /// Train `opts.preset` on `corpus`.
 pub fn train(corpus: &Corpus, opts: &TrainOptions) -> Result<Trained, TrainError> {
+    let (_pool, threads) = PoolThreads::pin();
     let start = Instant::now();
     let recipe = opts.preset.recipe();
     let split = corpus::split(&corpus.text);
@@ -123,6 +164,7 @@ pub fn train(corpus: &Corpus, opts: &TrainOptions) -> Result<Trained, TrainError
             recipe.batch
         )));
     }
+    let tokenizer_time_s = start.elapsed().as_secs_f64();
     let (vx, vy, vn) = eval_windows(&valid_ids, seq, recipe.eval_sequences);
 
     let dev = Device::Cpu;
@@ -165,7 +207,8 @@ pub fn train(corpus: &Corpus, opts: &TrainOptions) -> Result<Trained, TrainError
     let (mut since_sum, mut since_n) = (0.0, 0usize);
     let mut last_train = f64::NAN;
     let mut last_valid = f64::NAN;
-    for step in 0..recipe.steps {
+    let steps = opts.stop_after.unwrap_or(recipe.steps).min(recipe.steps);
+    for step in 0..steps {
         let lr = recipe.lr_at(step);
         opt_decay.set_learning_rate(lr);
         opt_plain.set_learning_rate(lr);
@@ -186,7 +229,7 @@ pub fn train(corpus: &Corpus, opts: &TrainOptions) -> Result<Trained, TrainError
             "loss {l:.3}, {:.0} tokens/s",
             (done * recipe.batch * seq) as f64 / secs
         ));
-        if done % recipe.eval_every.max(1) == 0 || done == recipe.steps {
+        if done % recipe.eval_every.max(1) == 0 || done == steps {
             last_train = since_sum / since_n as f64;
             last_valid = mean_loss(&params, &rope, &vx, &vy, vn, seq)?;
             curve.push(CurvePoint {
@@ -195,14 +238,20 @@ pub fn train(corpus: &Corpus, opts: &TrainOptions) -> Result<Trained, TrainError
                 valid_loss: last_valid,
                 lr,
             });
-            bar.println(format!(
-                "step {done:>5}: train loss {last_train:.3}, valid loss {last_valid:.3} (ppl {:.1})",
-                last_valid.exp()
-            ));
+            let line = format!(
+                "step {done:>5}: train loss {last_train:.3}, valid loss {last_valid:.3} (ppl {:.1}), {:.0} s",
+                last_valid.exp(),
+                secs
+            );
+            match (opts.progress, bar.is_hidden()) {
+                (true, true) => eprintln!("{line}"),
+                (true, false) => bar.println(line),
+                (false, _) => {}
+            }
             (since_sum, since_n) = (0.0, 0);
         }
         if let Some(dir) = &opts.checkpoint_dir {
-            if done % recipe.checkpoint_every.max(1) == 0 && done != recipe.steps {
+            if done % recipe.checkpoint_every.max(1) == 0 && done != steps {
                 std::fs::create_dir_all(dir).map_err(|source| TrainError::Io {
                     path: dir.clone(),
                     source,
@@ -216,7 +265,7 @@ pub fn train(corpus: &Corpus, opts: &TrainOptions) -> Result<Trained, TrainError
     }
     bar.finish_and_clear();
     let loop_s = loop_start.elapsed().as_secs_f64();
-    let tokens_seen = recipe.steps * recipe.batch * seq;
+    let tokens_seen = steps * recipe.batch * seq;
     let report = TrainReport {
         preset: opts.preset.name().into(),
         seed: opts.seed,
@@ -228,7 +277,7 @@ pub fn train(corpus: &Corpus, opts: &TrainOptions) -> Result<Trained, TrainError
         vocab_size: config.vocab_size,
         seq_len: seq,
         batch: recipe.batch,
-        steps: recipe.steps,
+        steps,
         train_tokens: train_ids.len(),
         valid_tokens: valid_ids.len(),
         tokens_seen,
@@ -236,9 +285,10 @@ pub fn train(corpus: &Corpus, opts: &TrainOptions) -> Result<Trained, TrainError
         final_train_loss: last_train,
         final_valid_loss: last_valid,
         valid_perplexity: last_valid.exp(),
+        tokenizer_time_s,
         train_time_s: start.elapsed().as_secs_f64(),
         tokens_per_s: tokens_seen as f64 / loop_s,
-        threads: candle_core::utils::get_num_threads(),
+        threads,
         curve,
     };
     Ok(Trained {

@@ -50,6 +50,9 @@ pub fn run_point(
             crate::plan::ModelSource::Synth { preset, seed } => {
                 format!("synth:{preset} seed {seed}")
             }
+            crate::plan::ModelSource::Trained { preset, seed } => {
+                format!("trained:{preset} seed {seed}")
+            }
             crate::plan::ModelSource::File { .. } => "file".into(),
             crate::plan::ModelSource::Mock { .. } => "mock".into(),
         },

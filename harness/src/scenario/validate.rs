@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{normalize_quant, Prompt, Scenario, GGUF_QUANTS, ONNX_QUANTS};
+use super::{normalize_quant, Prompt, Scenario, GGUF_QUANTS, ONNX_QUANTS, TRAINED_PRESETS};
 
 /// Fields a scenario may hold (for "did you mean" suggestions).
 const SCENARIO_FIELDS: &[&str] = &[
@@ -29,7 +29,15 @@ const SCENARIO_FIELDS: &[&str] = &[
     "verify",
     "power",
 ];
-const MODEL_FIELDS: &[&str] = &["synth", "path", "quant", "backends", "seed", "eval_text"];
+const MODEL_FIELDS: &[&str] = &[
+    "synth",
+    "trained",
+    "path",
+    "quant",
+    "backends",
+    "seed",
+    "eval_text",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
@@ -144,25 +152,37 @@ pub fn check(s: &Scenario, source: &str, path: Option<&Path>) -> Result<(), Scen
         );
     }
     for m in &s.models {
-        match (&m.synth, &m.path) {
-            (Some(_), Some(_)) => {
-                return bad(
-                    "synth",
-                    "a model has either `synth` or `path`, not both".into(),
-                )
-            }
-            (None, None) => {
-                return bad(
-                    "models",
-                    "each model needs `synth = \"<preset>\"` or `path = \"file\"`".into(),
-                )
-            }
-            _ => {}
+        let sources = [m.synth.is_some(), m.trained.is_some(), m.path.is_some()];
+        if sources.iter().filter(|&&s| s).count() > 1 {
+            return bad(
+                "synth",
+                "a model has one of `synth`, `trained` or `path`, not several".into(),
+            );
+        }
+        if let Some(t) = m
+            .trained
+            .as_deref()
+            .filter(|t| !TRAINED_PRESETS.contains(t))
+        {
+            return bad(
+                "trained",
+                format!(
+                    "unknown training preset `{t}`; known: {}",
+                    TRAINED_PRESETS.join(", ")
+                ),
+            );
+        }
+        if sources == [false; 3] {
+            return bad(
+                "models",
+                "each model needs `synth = \"<preset>\"`, `trained = \"kjv-small\"` or `path = \"file\"`"
+                    .into(),
+            );
         }
         if m.quant.as_ref().is_some_and(|q| q.values().is_empty()) {
             return bad("quant", "must not be an empty list".into());
         }
-        if m.synth.is_some() {
+        if m.synth.is_some() || m.trained.is_some() {
             let known = |q: &str| GGUF_QUANTS.contains(&q) || ONNX_QUANTS.contains(&q);
             if let Some(q) = m
                 .quant

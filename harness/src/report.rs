@@ -66,6 +66,23 @@ pub fn new_report(plan: &RunPlan) -> Report {
     }
 }
 
+/// CPU, architecture, cores, date and tool version: the line under a report's title.
+pub fn machine_line(r: &Report) -> String {
+    let e = &r.environment;
+    format!(
+        "{} · {} · {} cores · {} · edgebench {}{}",
+        e.cpu_model.as_deref().unwrap_or("unknown CPU"),
+        e.arch,
+        e.logical_cores,
+        r.created_utc,
+        r.tool.version,
+        r.tool
+            .git_commit
+            .as_deref()
+            .map_or_else(String::new, |c| format!(" ({c})")),
+    )
+}
+
 /// Write `bytes` to `path` so that a reader (or a crash, a kill, a full disk) sees the old
 /// file or the whole new one, never a part: a temporary file in the same folder, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

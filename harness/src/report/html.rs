@@ -139,18 +139,9 @@ pub fn page(title: &str, meta: &str, body: &str) -> String {
 
 /// The whole report page.
 pub fn render(r: &Report) -> String {
-    let e = &r.environment;
     let meta = format!(
-        "{} · {} · {} cores · {} · edgebench {}{} · {} point(s), {} measured · report.md and report.json hold the same numbers",
-        e.cpu_model.as_deref().unwrap_or("unknown CPU"),
-        e.arch,
-        e.logical_cores,
-        r.created_utc,
-        r.tool.version,
-        r.tool
-            .git_commit
-            .as_deref()
-            .map_or_else(String::new, |c| format!(" ({c})")),
+        "{} · {} point(s), {} measured · report.md and report.json hold the same numbers",
+        super::machine_line(r),
         r.points.len(),
         measured(r).len()
     );

@@ -101,19 +101,7 @@ pub fn render(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# edgebench: {}\n", r.scenario.name);
     let e = &r.environment;
-    let _ = writeln!(
-        s,
-        "{} · {} · {} cores · {} · edgebench {}{}\n",
-        e.cpu_model.as_deref().unwrap_or("unknown CPU"),
-        e.arch,
-        e.logical_cores,
-        r.created_utc,
-        r.tool.version,
-        r.tool
-            .git_commit
-            .as_deref()
-            .map_or_else(String::new, |c| format!(" ({c})")),
-    );
+    let _ = writeln!(s, "{}\n", super::machine_line(r));
     let _ = writeln!(
         s,
         "Charts, the recommendation under the budget and the environment: [report.html](report.html) (same folder).\n"

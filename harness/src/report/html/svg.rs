@@ -11,6 +11,8 @@ mod legend;
 pub use bars::{Bar, BarChart};
 use legend::{draw_legend, legend_height, Entry};
 
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::Ranged;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -170,6 +172,22 @@ pub fn tick(v: f64) -> String {
     }
 }
 
+/// The axes' fonts and the mesh's greys, the same in every chart.
+pub(super) fn house_style<'a, 'b, 'm, X, Y, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged,
+    Y: Ranged,
+    DB: DrawingBackend,
+{
+    mesh.label_style(("sans-serif", TICK_FONT).into_font().color(&INK))
+        .axis_desc_style(("sans-serif", AXIS_FONT).into_font().color(&INK))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(242, 242, 242))
+        .bold_line_style(RGBColor(215, 215, 215))
+}
+
 /// Render a closure's drawing into an SVG string.
 pub(super) fn svg_string(
     height: u32,
@@ -262,19 +280,13 @@ impl XyChart {
                 .build_cartesian_2d(x0..x1, y0..y1)
                 .map_err(err)?;
             let fx = |v: &f64| tick(*v);
-            chart
-                .configure_mesh()
+            house_style(&mut chart.configure_mesh())
                 .x_desc(&self.x_desc)
                 .y_desc(&self.y_desc)
                 .x_labels(6)
                 .y_labels(6)
                 .x_label_formatter(&fx)
                 .y_label_formatter(&fx)
-                .label_style(("sans-serif", TICK_FONT).into_font().color(&INK))
-                .axis_desc_style(("sans-serif", AXIS_FONT).into_font().color(&INK))
-                .max_light_lines(1)
-                .light_line_style(RGBColor(242, 242, 242))
-                .bold_line_style(RGBColor(215, 215, 215))
                 .draw()
                 .map_err(err)?;
             for b in &self.bands {

@@ -4,7 +4,9 @@
 use plotters::prelude::*;
 
 use super::legend::{draw_legend, legend_height, Entry};
-use super::{err, svg_string, tick, Stroke, AXIS_FONT, INK, PALETTE, TICK_FONT, TITLE_FONT, WIDTH};
+use super::{
+    err, house_style, svg_string, tick, Stroke, INK, PALETTE, TICK_FONT, TITLE_FONT, WIDTH,
+};
 
 /// One bar of a horizontal bar chart.
 #[derive(Debug, Clone)]
@@ -118,19 +120,13 @@ impl BarChart {
                 }
             };
             let fx = |v: &f64| tick(*v);
-            chart
-                .configure_mesh()
+            house_style(&mut chart.configure_mesh())
                 .disable_y_mesh()
                 .x_desc(&self.x_desc)
                 .x_labels(6)
                 .y_labels(n * 2 + 1)
                 .x_label_formatter(&fx)
                 .y_label_formatter(&fy)
-                .label_style(("sans-serif", TICK_FONT).into_font().color(&INK))
-                .axis_desc_style(("sans-serif", AXIS_FONT).into_font().color(&INK))
-                .max_light_lines(1)
-                .light_line_style(RGBColor(242, 242, 242))
-                .bold_line_style(RGBColor(215, 215, 215))
                 .draw()
                 .map_err(err)?;
             let row = |i: usize| (n - 1 - i) as f64;

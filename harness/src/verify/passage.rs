@@ -26,7 +26,7 @@ pub fn prepare(
 ) -> Result<Passage, String> {
     let tokenizer = tokenizer_of(baseline_file)
         .map_err(|e| format!("not measured: {e} (perplexity is measured on text)"))?;
-    let (text, source) = text_of(point)?;
+    let (text, source) = text_of(point, baseline_file)?;
     let mut tokens = tokenizer
         .encode(&text, tokenizer.bos_id().is_some())
         .map_err(|e| format!("not measured: encoding the passage {source}: {e}"))?;
@@ -45,8 +45,9 @@ pub fn prepare(
     Ok(Passage { tokens, source })
 }
 
-/// The passage text and a description of where it came from.
-fn text_of(point: &PlanPoint) -> Result<(String, String), String> {
+/// The passage text and a description of where it came from: the model entry's `eval_text`
+/// file first, else the held-out passage a trained model keeps beside its files.
+fn text_of(point: &PlanPoint, baseline_file: &Path) -> Result<(String, String), String> {
     if let Some(path) = &point.eval_text {
         let text = std::fs::read_to_string(path).map_err(|e| {
             format!(
@@ -55,6 +56,9 @@ fn text_of(point: &PlanPoint) -> Result<(String, String), String> {
             )
         })?;
         return Ok((text, path.display().to_string()));
+    }
+    if let Some(text) = crate::models::eval_text(baseline_file) {
+        return Ok((text, "the trained model's held-out passage".into()));
     }
     Err(
         "not measured: no held-out passage for this model; set `eval_text = \"passage.txt\"` \

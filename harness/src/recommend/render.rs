@@ -12,11 +12,15 @@ fn opt(v: Option<f64>, digits: usize) -> String {
 /// The constraints in one line.
 pub fn describe_constraints(k: &Constraints) -> String {
     format!(
-        "p99 decode step ≤ {}, steady peak RSS ≤ {}, top-1 agreement ≥ {:.1}% and mean KL ≤ {} nats against the f32 reference",
-        k.budget_ms_per_token
-            .map_or_else(|| "(no budget)".into(), |b| format!("{b} ms")),
-        k.max_ram_mib
-            .map_or_else(|| "(no limit)".into(), |m| format!("{m} MiB")),
+        "{}, {}, top-1 agreement ≥ {:.1}% and mean KL ≤ {} nats against the f32 reference",
+        k.budget_ms_per_token.map_or_else(
+            || "no latency budget".into(),
+            |b| format!("p99 decode step ≤ {b} ms")
+        ),
+        k.max_ram_mib.map_or_else(
+            || "no RAM limit".into(),
+            |m| format!("steady peak RSS ≤ {m} MiB")
+        ),
         k.min_top1 * 100.0,
         k.max_kl
     )

@@ -7,6 +7,7 @@
 //! budget, the agreement table and the environment. A metric that is missing is said in one
 //! sentence, never drawn as an empty chart.
 
+mod agreement;
 mod latency;
 mod memory;
 mod pareto;
@@ -160,7 +161,7 @@ pub fn render(r: &Report) -> String {
         (
             "agreement",
             "Agreement with the reference",
-            tables::agreement(r),
+            agreement::section(r),
         ),
         (
             "environment",

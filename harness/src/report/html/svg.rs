@@ -26,8 +26,9 @@ const LEGEND_FONT: f64 = 19.0;
 /// Height of one legend row, pixels.
 const LEGEND_ROW: u32 = 22;
 
-/// Tableau 10: distinct, colour-blind-friendly hues; series cycle through them.
-const PALETTE: [RGBColor; 10] = [
+/// Tableau 10 (its grey made bluish, so no series is the mesh's grey), then ten darker
+/// hues: distinct, colour-blind-friendly; series cycle through all twenty.
+const PALETTE: [RGBColor; 20] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -35,9 +36,19 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
+    RGBColor(110, 110, 130),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(10, 60, 110),
+    RGBColor(170, 80, 0),
+    RGBColor(0, 95, 40),
+    RGBColor(130, 10, 20),
+    RGBColor(80, 40, 130),
+    RGBColor(200, 160, 120),
+    RGBColor(140, 30, 100),
+    RGBColor(40, 40, 90),
+    RGBColor(110, 110, 0),
+    RGBColor(0, 110, 120),
 ];
 
 /// The `i`-th series colour.

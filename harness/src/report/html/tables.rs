@@ -1,6 +1,5 @@
 //! The tables of `report.html`: the recommendation under the scenario's latency budget, the
-//! agreement table (rendered from the data model's fields, so figures added to it later show
-//! up without code here), the points and the environment.
+//! points and the environment (the agreement table is [`super::agreement`]).
 
 use std::fmt::Write;
 
@@ -8,7 +7,7 @@ use super::{esc, point_name};
 use crate::recommend::{self, Constraints, Optimize};
 use crate::results::{PointStatus, Report};
 
-fn table(
+pub(super) fn table(
     head: &[String],
     rows: &[Vec<(String, bool)>],
     class_of: impl Fn(usize) -> &'static str,
@@ -47,7 +46,7 @@ fn num(v: Option<f64>, digits: usize) -> (String, bool) {
     )
 }
 
-fn text(s: impl Into<String>) -> (String, bool) {
+pub(super) fn text(s: impl Into<String>) -> (String, bool) {
     (s.into(), false)
 }
 
@@ -115,76 +114,6 @@ pub fn recommendation(r: &Report) -> String {
     }
     s.push_str("<p class=\"meta\">Other limits and objectives: <code>edgebench recommend RUN_DIR --budget-ms-per-token 50 --max-ram-mib 200 --optimize energy</code>.</p>\n");
     s
-}
-
-/// A JSON value as a short cell.
-fn cell(v: &serde_json::Value) -> (String, bool) {
-    match v {
-        serde_json::Value::Null => ("n/a".into(), false),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => (i.to_string(), true),
-            (None, Some(f)) if f != 0.0 && (f.abs() < 1e-2 || f.abs() >= 1e5) => {
-                (format!("{f:.3e}"), true)
-            }
-            (None, Some(f)) => (format!("{f:.4}"), true),
-            _ => (n.to_string(), true),
-        },
-        serde_json::Value::String(s) => (s.clone(), false),
-        other => (other.to_string(), false),
-    }
-}
-
-/// The agreement table: one column per field the rows carry (the union, in order of first
-/// appearance), the `agreement` object's figures flattened into their own columns.
-pub fn agreement(r: &Report) -> String {
-    let Some(a) = &r.agreement else {
-        return super::missing(
-            "The run has no agreement data: the scenario's verify gate was off (`verify = true` runs it).",
-        );
-    };
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> = a
-        .rows
-        .iter()
-        .filter_map(|row| {
-            let serde_json::Value::Object(mut o) = serde_json::to_value(row).ok()? else {
-                return None;
-            };
-            if let Some(serde_json::Value::Object(inner)) = o.remove("agreement") {
-                o.extend(inner);
-            }
-            Some(o)
-        })
-        .collect();
-    let mut columns: Vec<String> = Vec::new();
-    let lead = ["backend", "model", "quant", "baseline"];
-    for c in lead {
-        columns.push(c.into());
-    }
-    for o in &rows {
-        for k in o.keys() {
-            if !columns.contains(k) && k != "verdict" && k != "note" {
-                columns.push(k.clone());
-            }
-        }
-    }
-    columns.push("verdict".into());
-    columns.push("note".into());
-    let body: Vec<Vec<(String, bool)>> = rows
-        .iter()
-        .map(|o| {
-            columns
-                .iter()
-                .map(|c| o.get(c).map_or_else(|| ("".into(), false), cell))
-                .collect()
-        })
-        .collect();
-    let head: Vec<String> = columns.iter().map(|c| c.replace('_', " ")).collect();
-    format!(
-        "<p>Each variant against the baseline over the prompt and {} greedy steps (teacher-forced); f32 variants must match the tokens with |Δlogit| ≤ {:.0e}.</p>\n{}",
-        a.steps,
-        a.f32_tolerance,
-        table(&head, &body, |_| "")
-    )
 }
 
 /// One row per point: the figures the charts draw, as numbers.

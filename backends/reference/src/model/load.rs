@@ -13,15 +13,15 @@ use std::path::Path;
 
 /// A weight matrix `[rows, cols]` as a byte range of the mapped file, and where its
 /// row-interleaved copy is, if it has one.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Weight {
     pub ggml_type: GgmlType,
     pub rows: usize,
     pub cols: usize,
     pub start: usize,
     pub len: usize,
-    /// Index into [`LlamaModel::interleaved`].
-    pub x8: Option<usize>,
+    /// Byte range of its copy in [`LlamaModel::interleaved`].
+    pub x8: Option<std::ops::Range<usize>>,
 }
 
 #[derive(Debug)]
@@ -50,8 +50,8 @@ pub struct LlamaModel {
     pub(crate) output: Weight,
     pub(crate) tied: bool,
     /// Row-interleaved copies of the Q4_0/Q8_0/Q4_K matrices ([`quant::x8`]), made at load,
-    /// in anonymous memory advised for huge pages.
-    pub(crate) interleaved: Vec<memmap2::MmapMut>,
+    /// one after another in one anonymous map advised for huge pages ([`X8Arena`]).
+    pub(crate) interleaved: X8Arena,
     /// The load-time measurement that chose the layout and kernel set, if one ran.
     pub(crate) tuning: Option<Tuning>,
     /// KV cache capacity of each session (positions).
@@ -135,12 +135,12 @@ impl LlamaModel {
         let output_norm = find.vector("output_norm.weight", e)?;
         let tied = file.tensor_info("output.weight").is_none();
         let mut output = if tied {
-            embd
+            embd.clone()
         } else {
             find.matrix("output.weight", hp.n_vocab, e)?
         };
         let pool = ThreadPool::new(threads.max(1));
-        let mut interleaved = Vec::new();
+        let mut interleaved = X8Arena::default();
         let (mut kernels, mut tuning) = (kernels, None);
         if layout != Layout::File {
             let mut weights: Vec<&mut Weight> = layers
@@ -158,18 +158,18 @@ impl LlamaModel {
                 })
                 .collect();
             weights.push(&mut output);
-            for w in weights.iter_mut() {
-                if !quant::x8::supported(w.ggml_type, w.rows) || w.len == 0 {
-                    continue;
-                }
+            let packable = |w: &Weight| quant::x8::supported(w.ggml_type, w.rows) && w.len > 0;
+            let lens = weights
+                .iter()
+                .filter(|w| packable(w))
+                .map(|w| quant::x8::packed_len(w.ggml_type, w.len));
+            interleaved = X8Arena::new(lens).map_err(|source| BackendError::Io {
+                path: file.path().to_path_buf(),
+                source,
+            })?;
+            for w in weights.iter_mut().filter(|w| packable(w)) {
                 let src = &file.bytes()[w.start..w.start + w.len];
-                let packed =
-                    pack_huge(w.ggml_type, src, w.rows).map_err(|source| BackendError::Io {
-                        path: file.path().to_path_buf(),
-                        source,
-                    })?;
-                w.x8 = Some(interleaved.len());
-                interleaved.push(packed);
+                w.x8 = Some(interleaved.pack(w.ggml_type, src, w.rows));
             }
             if layout == Layout::Measure && !interleaved.is_empty() {
                 let mut mats = Vec::new();
@@ -179,13 +179,20 @@ impl LlamaModel {
                         break;
                     }
                     bytes += w.len;
-                    let file_mat = mat_of(&file, &interleaved, &Weight { x8: None, ..**w });
+                    let file_mat = mat_of(
+                        &file,
+                        &interleaved,
+                        &Weight {
+                            x8: None,
+                            ..(**w).clone()
+                        },
+                    );
                     mats.push((file_mat, mat_of(&file, &interleaved, w)));
                 }
                 let t = tune::measure(&tune::candidates(kernels, free_set), &mats, &pool);
                 kernels = t.choice().kernels;
                 if !t.choice().x8 {
-                    interleaved.clear();
+                    interleaved = X8Arena::default();
                     for w in weights.iter_mut() {
                         w.x8 = None;
                     }
@@ -286,9 +293,9 @@ impl LlamaModel {
     }
 }
 
-fn mat_of<'a>(file: &'a GgufFile, interleaved: &'a [memmap2::MmapMut], w: &Weight) -> MatRef<'a> {
-    let (data, x8) = match w.x8 {
-        Some(i) => (&interleaved[i][..], true),
+fn mat_of<'a>(file: &'a GgufFile, interleaved: &'a X8Arena, w: &Weight) -> MatRef<'a> {
+    let (data, x8) = match &w.x8 {
+        Some(r) => (interleaved.bytes(r.clone()), true),
         None => (&file.bytes()[w.start..w.start + w.len], false),
     };
     MatRef {
@@ -300,19 +307,67 @@ fn mat_of<'a>(file: &'a GgufFile, interleaved: &'a [memmap2::MmapMut], w: &Weigh
     }
 }
 
-/// The x8 copy of `src` in anonymous memory advised `MADV_HUGEPAGE` (on Linux; measured a few
-/// percent faster to stream than 4 KiB pages, README "Why the x8 layout was slower").
-fn pack_huge(ty: GgmlType, src: &[u8], rows: usize) -> std::io::Result<memmap2::MmapMut> {
-    let mut m = memmap2::MmapOptions::new()
-        .len(quant::x8::packed_len(ty, src.len()))
-        .map_anon()?;
-    #[cfg(target_os = "linux")]
-    {
-        // Advice only: a kernel without transparent huge pages keeps 4 KiB pages.
-        let _ = m.advise(memmap2::Advice::HugePage);
+/// Huge-page size the arena aligns to (x86_64 and aarch64 with 4 KiB base pages).
+const HUGE_PAGE_BYTES: usize = 2 << 20;
+/// Alignment of each copy inside the arena (a cache line, so no two copies share one).
+const COPY_ALIGN_BYTES: usize = 64;
+
+/// All x8 copies in one anonymous map, 2 MiB-aligned and advised `MADV_HUGEPAGE` before the
+/// first write, so the kernel can back it with huge pages: one map per matrix (most under 2 MiB
+/// on small models) could never get them (README "Why the x8 layout was slower").
+#[derive(Default)]
+pub(crate) struct X8Arena {
+    map: Option<memmap2::MmapMut>,
+    /// Offset of the first 2 MiB boundary in `map`.
+    base: usize,
+    /// Bytes handed out so far (from `base`).
+    used: usize,
+}
+
+impl X8Arena {
+    /// An arena that holds copies of the given packed lengths, in that order.
+    fn new(lens: impl Iterator<Item = usize>) -> std::io::Result<Self> {
+        let total: usize = lens.map(|l| l.next_multiple_of(COPY_ALIGN_BYTES)).sum();
+        if total == 0 {
+            return Ok(Self::default());
+        }
+        // Over-allocate by one huge page and start at the first boundary: the pages before it
+        // are never touched, so they cost address space, not memory.
+        let map = memmap2::MmapOptions::new()
+            .len(total + HUGE_PAGE_BYTES)
+            .map_anon()?;
+        #[cfg(target_os = "linux")]
+        {
+            // Advice only: a kernel without transparent huge pages keeps 4 KiB pages.
+            let _ = map.advise(memmap2::Advice::HugePage);
+        }
+        let base = map.as_ptr().align_offset(HUGE_PAGE_BYTES);
+        Ok(Self {
+            map: Some(map),
+            base,
+            used: 0,
+        })
     }
-    quant::x8::pack_into(ty, src, rows, &mut m).expect("the caller checked x8::supported");
-    Ok(m)
+
+    /// Packs `src` (a `[rows, ..]` matrix of `ty`, [`quant::x8::supported`]) into the next
+    /// free range of the arena and returns that range.
+    fn pack(&mut self, ty: GgmlType, src: &[u8], rows: usize) -> std::ops::Range<usize> {
+        let len = quant::x8::packed_len(ty, src.len());
+        let start = self.base + self.used;
+        let map = self.map.as_mut().expect("X8Arena::new sized the arena");
+        quant::x8::pack_into(ty, src, rows, &mut map[start..start + len])
+            .expect("the caller checked x8::supported");
+        self.used += len.next_multiple_of(COPY_ALIGN_BYTES);
+        start..start + len
+    }
+
+    fn bytes(&self, r: std::ops::Range<usize>) -> &[u8] {
+        &self.map.as_ref().expect("a range was handed out")[r]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.used == 0
+    }
 }
 
 struct Finder<'a> {

@@ -83,7 +83,7 @@ pub fn section(r: &Report) -> String {
                 ..Default::default()
             }
             .render(),
-            "RSS sampled every 10 ms; dots mark the peak right after the model loaded (VmHWM), triangles the steady peak at the end of the runs.",
+            "RSS sampled every 10 ms; dots mark the peak right after the model loaded (VmHWM), triangles the steady peak at the end of the runs (drawn where the samples first reach it, or at the last sample when the peak fell between samples).",
         ));
     }
     let without = all.len() - points.len();

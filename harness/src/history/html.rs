@@ -13,9 +13,39 @@ use crate::report::html::svg::{color, Line, Stroke, XyChart};
 use crate::report::html::{esc, figure, grid, missing};
 use crate::stats::changepoint::segments;
 
-fn days(created_utc: &str, t0: &chrono::DateTime<chrono::FixedOffset>) -> Option<f64> {
-    let t = chrono::DateTime::parse_from_rfc3339(created_utc).ok()?;
-    Some((t - *t0).num_seconds() as f64 / 86_400.0)
+/// The x axis: time since the page's first run, in days (hours when the runs span under two
+/// days).
+struct TimeAxis {
+    t0: chrono::DateTime<chrono::FixedOffset>,
+    unit_s: f64,
+    desc: &'static str,
+}
+
+impl TimeAxis {
+    fn new(times: impl Iterator<Item = chrono::DateTime<chrono::FixedOffset>>) -> Option<TimeAxis> {
+        let times: Vec<_> = times.collect();
+        let t0 = *times.iter().min()?;
+        let t1 = *times.iter().max()?;
+        let span_s = (t1 - t0).num_seconds() as f64;
+        Some(if span_s < 2.0 * 86_400.0 {
+            TimeAxis {
+                t0,
+                unit_s: 3600.0,
+                desc: "hours since the first run on this page",
+            }
+        } else {
+            TimeAxis {
+                t0,
+                unit_s: 86_400.0,
+                desc: "days since the first run on this page",
+            }
+        })
+    }
+
+    fn x(&self, created_utc: &str) -> Option<f64> {
+        let t = chrono::DateTime::parse_from_rfc3339(created_utc).ok()?;
+        Some((t - self.t0).num_seconds() as f64 / self.unit_s)
+    }
 }
 
 /// Unit of a metric for its axis name.
@@ -31,8 +61,8 @@ fn axis(metric: &MetricDef) -> String {
 }
 
 /// One series' chart: values with their intervals, segment levels, change points.
-fn chart(se: &Series, metric: &MetricDef, t0: &chrono::DateTime<chrono::FixedOffset>) -> String {
-    let xs: Vec<Option<f64>> = se.points.iter().map(|p| days(&p.created_utc, t0)).collect();
+fn chart(se: &Series, metric: &MetricDef, axis_t: &TimeAxis) -> String {
+    let xs: Vec<Option<f64>> = se.points.iter().map(|p| axis_t.x(&p.created_utc)).collect();
     let ys: Vec<f64> = se.points.iter().map(|p| p.value).collect();
     let cis: Vec<Option<[f64; 2]>> = se.points.iter().map(|p| p.ci95).collect();
     let segs = segments(&ys, &cis);
@@ -57,7 +87,8 @@ fn chart(se: &Series, metric: &MetricDef, t0: &chrono::DateTime<chrono::FixedOff
     for (k, s) in segs.iter().enumerate() {
         let x0 = xs.get(s.start).copied().flatten();
         let x1 = xs.get(s.end.saturating_sub(1)).copied().flatten();
-        if let (Some(a), Some(b)) = (x0, x1) {
+        // A one-run segment is its point: no level line of zero length.
+        if let (Some(a), Some(b)) = (x0, x1.filter(|b| x0.is_some_and(|a| *b > a))) {
             lines.push(Line::horizontal("segment level", color(1), s.level, a, b));
         }
         if k > 0 {
@@ -82,7 +113,7 @@ fn chart(se: &Series, metric: &MetricDef, t0: &chrono::DateTime<chrono::FixedOff
         "history-trend",
         XyChart {
             title: se.key.to_string(),
-            x_desc: "days since the first run on this page".into(),
+            x_desc: axis_t.desc.into(),
             y_desc: axis(metric),
             height: 300,
             lines,
@@ -101,14 +132,14 @@ pub fn render(conn: &Connection, metrics: &[MetricDef], device: Option<&str>) ->
     for m in metrics {
         all.push((*m, series::load(conn, m.name, device, &[])?));
     }
-    let t0 = all
-        .iter()
-        .flat_map(|(_, s)| s.iter().flat_map(|se| se.points.iter()))
-        .filter_map(|p| chrono::DateTime::parse_from_rfc3339(&p.created_utc).ok())
-        .min();
+    let time_axis = TimeAxis::new(
+        all.iter()
+            .flat_map(|(_, s)| s.iter().flat_map(|se| se.points.iter()))
+            .filter_map(|p| chrono::DateTime::parse_from_rfc3339(&p.created_utc).ok()),
+    );
     for (m, ser) in &all {
         let _ = writeln!(body, "<section><h2>{}</h2>", esc(&axis(m)));
-        let Some(t0) = t0.as_ref().filter(|_| !ser.is_empty()) else {
+        let Some(time_axis) = time_axis.as_ref().filter(|_| !ser.is_empty()) else {
             body += &missing(&format!(
                 "No {} values in the history{}.",
                 m.name,
@@ -124,17 +155,19 @@ pub fn render(conn: &Connection, metrics: &[MetricDef], device: Option<&str>) ->
             let figs: Vec<String> = ser
                 .iter()
                 .filter(|s| s.device == d)
-                .map(|s| chart(s, m, t0))
+                .map(|s| chart(s, m, time_axis))
                 .collect();
             body += &grid(&figs);
         }
         body += "</section>\n";
     }
-    let first = t0.map_or_else(|| "no runs".to_string(), |t| t.to_rfc3339());
+    let first = time_axis
+        .as_ref()
+        .map_or_else(|| "no runs".to_string(), |t| t.t0.to_rfc3339());
     Ok(crate::report::html::page(
         "edgebench history",
         &format!(
-            "Each chart is one series (device × point) over time; the dashed orange lines are the fitted levels, the black dashed verticals the detected change points. Day 0 is {first}."
+            "Each chart is one series (device × point) over time; the dashed orange lines are the fitted levels, the black dashed verticals the detected change points. Time 0 is {first}."
         ),
         &body,
     ))

@@ -24,7 +24,7 @@ use crate::models::materialize;
 use crate::plan::{ModelSource, PlanPoint, PromptSpec, RunPlan};
 use crate::results::{f32_verdict, AgreementReport, AgreementRow, PassageQuality, Verdict};
 use crate::spawn::{spawn_worker, RunOptions};
-use crate::worker::{VerifyRequest, WorkerPoint};
+use crate::worker::{PassageWindows, VerifyRequest, WorkerPoint};
 
 /// Defaults: 32 decode steps, |Δlogit| ≤ 1e-3 for f32.
 pub const DEFAULT_STEPS: usize = 32;
@@ -74,11 +74,20 @@ impl<'a> Variant<'a> {
     }
 }
 
+/// What a verify worker runs: prefill and `steps` decode steps (greedy, or feeding `forced`),
+/// or the windows of a passage.
+enum Ask {
+    Steps {
+        steps: usize,
+        forced: Option<Vec<u32>>,
+    },
+    Windows(PassageWindows),
+}
+
 fn run_one(
     point: &PlanPoint,
     v: Variant<'_>,
-    steps: usize,
-    forced: Option<Vec<u32>>,
+    ask: Ask,
     opts: &RunOptions,
     obs: &mut dyn Observer,
 ) -> Result<Run> {
@@ -93,6 +102,26 @@ fn run_one(
     let dir = opts.out_dir.join(".verify");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let logits_out = dir.join(format!("{backend}-{quant}-{}.f32", format.as_str()));
+    let (max_seq_len, request) = match ask {
+        Ask::Steps { steps, forced } => (
+            prompt.len() + steps + 2,
+            VerifyRequest {
+                steps,
+                forced,
+                logits_out: logits_out.clone(),
+                windows: None,
+            },
+        ),
+        Ask::Windows(w) => (
+            w.tokens.iter().map(Vec::len).max().unwrap_or(0),
+            VerifyRequest {
+                steps: 0,
+                forced: None,
+                logits_out: logits_out.clone(),
+                windows: Some(w),
+            },
+        ),
+    };
     let wp = WorkerPoint {
         backend: backend.to_string(),
         spec: edgebench_backend::ModelSpec {
@@ -102,17 +131,13 @@ fn run_one(
         },
         load: edgebench_backend::LoadOptions {
             threads: 1,
-            max_seq_len: prompt.len() + steps + 2,
+            max_seq_len,
         },
         prompt: prompt.clone(),
         gen_tokens: 0,
         runs: crate::scenario::Repetitions::exactly(0, 0),
         cold_load: false,
-        verify: Some(VerifyRequest {
-            steps,
-            forced,
-            logits_out: logits_out.clone(),
-        }),
+        verify: Some(request),
     };
     let o = spawn_worker(
         &wp,
@@ -168,7 +193,7 @@ fn run_one(
     })
 }
 
-/// The passage run of one variant: its first token as the prompt, the rest forced.
+/// The passage run of one variant: every window teacher-forced.
 fn run_passage(
     point: &PlanPoint,
     v: &Variant<'_>,
@@ -176,15 +201,8 @@ fn run_passage(
     opts: &RunOptions,
     obs: &mut dyn Observer,
 ) -> Result<Run> {
-    let prompt = PromptSpec::Explicit(passage.tokens[..1].to_vec());
-    let variant = Variant {
-        backend: v.backend,
-        format: v.format,
-        quant: v.quant,
-        prompt: &prompt,
-    };
-    let forced = passage.tokens[1..].to_vec();
-    run_one(point, variant, forced.len(), Some(forced), opts, obs)
+    let ask = Ask::Windows(passage.windows.clone());
+    run_one(point, Variant { ..*v }, ask, opts, obs)
 }
 
 /// Every variant's [`PassageQuality`] (in `points` order; the first point's model gives the
@@ -239,9 +257,11 @@ fn passage_qualities(
     obs.on_event(&HarnessEvent::Log {
         level: LogLevel::Info,
         message: format!(
-            "verify {}: perplexity and KL over {} passage tokens for {} variants in {:.1} s",
+            "verify {}: perplexity and KL over {} scored passage tokens ({} windows of {}) for {} variants in {:.1} s",
             first.label.model,
-            text.tokens.len() - 1,
+            text.targets.len(),
+            text.windows.tokens.len(),
+            text.window_len(),
             points.len(),
             started.elapsed().as_secs_f64()
         ),
@@ -302,7 +322,11 @@ pub fn run(
             quant: &base_quant,
             prompt: &first.prompt,
         };
-        let base = match run_one(first, Variant { ..base_variant }, steps, None, opts, obs) {
+        let greedy = Ask::Steps {
+            steps,
+            forced: None,
+        };
+        let base = match run_one(first, Variant { ..base_variant }, greedy, opts, obs) {
             Ok(b) => b,
             Err(e) => {
                 let msg = format!("baseline run failed: {e:#}");
@@ -325,7 +349,11 @@ pub fn run(
                 continue;
             }
             let is_f32 = p.quant == "f32";
-            match run_one(p, Variant::of(p), steps, Some(forced.clone()), opts, obs) {
+            let ask = Ask::Steps {
+                steps,
+                forced: Some(forced.clone()),
+            };
+            match run_one(p, Variant::of(p), ask, opts, obs) {
                 Err(e) => rows.push(row(
                     p,
                     if is_f32 {

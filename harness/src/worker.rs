@@ -47,6 +47,18 @@ pub struct VerifyRequest {
     pub steps: usize,
     pub forced: Option<Vec<u32>>,
     pub logits_out: std::path::PathBuf,
+    /// Teacher-forced windows of a text passage instead (`steps` and `forced` unused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<PassageWindows>,
+}
+
+/// Windows of a held-out passage, as llama.cpp's `perplexity` evaluates them: each in a fresh
+/// session, its first token as the prompt and the rest forced, and the logits of positions
+/// `score_from..len − 1` of each written (position `i` predicts token `i + 1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PassageWindows {
+    pub tokens: Vec<Vec<u32>>,
+    pub score_from: usize,
 }
 
 /// The point-file argument that means "read the point from stdin" (what the parent passes).
@@ -245,7 +257,10 @@ fn run(p: &WorkerPoint, out: &mut impl Write) -> Result<(), WorkerFailure> {
         PromptSpec::Text(_) => unreachable!("resolve_prompt encodes text"),
     };
     if let Some(v) = &p.verify {
-        verify_run(model.as_ref(), &prompt, v, out)?;
+        match &v.windows {
+            Some(w) => passage_run(model.as_ref(), w, &v.logits_out, out)?,
+            None => verify_run(model.as_ref(), &prompt, v, out)?,
+        }
         emit(
             out,
             &WorkerEvent::Finished {
@@ -318,6 +333,45 @@ fn verify_run(
             .and_then(|f| f.get(i).copied())
             .unwrap_or(greedy);
         logits = session.step(next)?;
+    }
+    file.flush()?;
+    emit(
+        out,
+        &WorkerEvent::RunFinished {
+            t_ns: mono_ns(),
+            run: 0,
+            kind: RunKind::Measured,
+            tokens,
+        },
+    )?;
+    Ok(())
+}
+
+/// Passage run: every window teacher-forced, the scored positions' logits written back to back;
+/// the event's tokens are each written row's argmax.
+fn passage_run(
+    model: &dyn Model,
+    w: &PassageWindows,
+    logits_out: &Path,
+    out: &mut impl Write,
+) -> Result<(), WorkerFailure> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(logits_out)?);
+    let mut tokens = Vec::new();
+    for window in w.tokens.iter().filter(|t| t.len() >= 2) {
+        let mut session = model.session()?;
+        // Positions 0..len − 1 have a next token to predict; position p sees tokens 0..=p.
+        let mut logits = session.prefill(&window[..1])?;
+        for pos in 0..window.len() - 1 {
+            if pos >= w.score_from {
+                for x in &logits {
+                    file.write_all(&x.to_le_bytes())?;
+                }
+                tokens.push(argmax(&logits).unwrap_or(u32::MAX));
+            }
+            if pos + 2 < window.len() {
+                logits = session.step(window[pos + 1])?;
+            }
+        }
     }
     file.flush()?;
     emit(

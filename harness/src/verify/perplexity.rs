@@ -1,39 +1,41 @@
 //! Perplexity and KL divergence over a held-out passage, from teacher-forced logits: the
 //! figures llama.cpp's `perplexity` tool prints (its plain mode and its `--kl-divergence` mode).
 //!
-//! Scoring, decided here and reported with every figure: the passage is tokenized once (BOS
-//! first when the model's tokenizer adds one), cut to [`MAX_EVAL_TOKENS`] and to the model's
-//! context, and fed as one window: the first token as the prompt, then every other token as a
-//! forced decode step. Row `i` of the logits (after tokens `0..=i`) predicts token `i + 1`, so
-//! a window of `n` tokens scores `n − 1` positions. llama.cpp scores only the second half of
-//! each `n_ctx` window (every scored token then has at least `n_ctx/2` of context); here a
-//! passage is shorter than one window, and every position counts, so the perplexity is that of
-//! the passage from its start, a little higher than llama.cpp's second-half figure on the same
-//! text. All sums are in f64.
+//! Scoring follows llama.cpp's `perplexity` ([`super::passage::windows`]): the passage is
+//! tokenized once (BOS first when the model's tokenizer has one) and cut into consecutive
+//! windows of the model's context (at most [`MAX_WINDOW_TOKENS`], at most [`MAX_PASSAGE_TOKENS`]
+//! fed in all), each window evaluated from an empty cache with BOS as its first token, and only
+//! the second half of each window scored, so every scored token has at least half a window of
+//! context. The one difference: the backend API returns one position's logits per call, so a
+//! window is teacher-forced token by token instead of in one batch (the same logits). All sums
+//! are in f64.
 
 use edgebench_backend::agreement::{kl_divergence, log_softmax};
 use edgebench_backend::argmax;
 
 use crate::stats::percentile_sorted;
 
-/// The most passage tokens one window holds: a few hundred decode steps per variant keep the
-/// gate's cost small next to the timed points.
-pub const MAX_EVAL_TOKENS: usize = 256;
+/// The most tokens fed per variant (windows × width): a few hundred decode steps keep the gate's
+/// cost small next to the timed points, and score about half as many tokens.
+pub const MAX_PASSAGE_TOKENS: usize = 512;
+
+/// The widest window, whatever the model's context.
+pub const MAX_WINDOW_TOKENS: usize = 256;
 
 /// The percentile of per-position KL the report carries (llama.cpp prints 99.0%).
 pub const KL_PERCENTILE: f64 = 99.0;
 
-/// Perplexity of `tokens` under teacher-forced `logits` (`vocab` values per row, row `i` after
-/// token `i`): exp(mean over positions `0..n−1` of −log p(tokens[i+1] | row i)). `None` when
+/// Perplexity of `targets` under teacher-forced `logits` (`vocab` values per row, row `k`
+/// predicting `targets[k]`): exp(mean over rows of −log p(targets[k] | row k)). `None` when
 /// there is nothing to score, the shapes do not fit, or a target lies outside the vocabulary.
 /// Non-finite logits give an infinite perplexity (a NaN never reads as a good score).
-pub fn perplexity(logits: &[f32], vocab: usize, tokens: &[u32]) -> Option<f64> {
-    let scored = tokens.len().checked_sub(1).filter(|&n| n > 0)?;
-    if vocab == 0 || logits.len() < scored * vocab {
+pub fn perplexity(logits: &[f32], vocab: usize, targets: &[u32]) -> Option<f64> {
+    let scored = targets.len();
+    if scored == 0 || vocab == 0 || logits.len() < scored * vocab {
         return None;
     }
     let mut nll = 0.0f64;
-    for (row, &target) in logits.chunks_exact(vocab).zip(&tokens[1..]) {
+    for (row, &target) in logits.chunks_exact(vocab).zip(targets) {
         let t = usize::try_from(target).ok().filter(|&t| t < vocab)?;
         if !row.iter().all(|v| v.is_finite()) {
             return Some(f64::INFINITY);
@@ -90,40 +92,34 @@ mod tests {
     fn uniform_logits_have_the_vocabulary_as_perplexity() {
         // Every row uniform over 4 tokens: p = 1/4 for any target, PPL = 4 exactly.
         let logits = vec![0.5f32; 4 * 3];
-        let ppl = perplexity(&logits, 4, &[0, 1, 2, 3]).unwrap();
+        let ppl = perplexity(&logits, 4, &[1, 2, 3]).unwrap();
         assert!((ppl - 4.0).abs() < 1e-12, "{ppl}");
     }
 
     #[test]
-    fn perplexity_is_exp_of_the_mean_nll_over_rows_before_the_last() {
-        // Row 0 predicts tokens[1] = 1 with p = e/(e+1); row 1 predicts tokens[2] = 0 with
-        // p = 1/2; row 2 (after the last token) is not scored, whatever it holds.
+    fn perplexity_is_exp_of_the_mean_nll_over_the_targets() {
+        // Row 0 predicts 1 with p = e/(e+1); row 1 predicts 0 with p = 1/2; row 2 has no
+        // target and is not scored, whatever it holds.
         let logits = [0.0f32, 1.0, /**/ 3.0, 3.0, /**/ f32::NAN, 0.0];
         let e = std::f64::consts::E;
         let nll = -(e / (e + 1.0)).ln() + 2f64.ln();
         let want = (nll / 2.0).exp();
-        let got = perplexity(&logits, 2, &[7, 1, 0]).unwrap();
+        let got = perplexity(&logits, 2, &[1, 0]).unwrap();
         assert!((got - want).abs() < 1e-9, "{got} vs {want}");
-        // The first token is context only: its value does not matter.
-        assert_eq!(perplexity(&logits, 2, &[0, 1, 0]), Some(got));
     }
 
     #[test]
     fn perplexity_rejects_what_it_cannot_score() {
+        assert_eq!(perplexity(&[0.0; 4], 2, &[]), None, "no target");
+        assert_eq!(perplexity(&[0.0; 2], 2, &[1, 1]), None, "too few rows");
         assert_eq!(
-            perplexity(&[0.0; 4], 2, &[1]),
+            perplexity(&[0.0; 4], 2, &[5]),
             None,
-            "one token scores nothing"
+            "outside the vocabulary"
         );
-        assert_eq!(perplexity(&[0.0; 2], 2, &[0, 1, 1]), None, "too few rows");
-        assert_eq!(
-            perplexity(&[0.0; 4], 2, &[0, 5]),
-            None,
-            "target outside the vocabulary"
-        );
-        assert_eq!(perplexity(&[0.0; 4], 0, &[0, 1]), None);
+        assert_eq!(perplexity(&[0.0; 4], 0, &[1]), None);
         let bad = [f32::NAN, 0.0];
-        assert_eq!(perplexity(&bad, 2, &[0, 1]), Some(f64::INFINITY));
+        assert_eq!(perplexity(&bad, 2, &[1]), Some(f64::INFINITY));
     }
 
     #[test]

@@ -25,7 +25,8 @@ fn model_with_tokenizer(dir: &Path, quant: SynthQuant) -> PathBuf {
 }
 
 /// The passage's perplexity computed here, independently of the gate: the reference engine in
-/// this process, teacher-forced, exp(mean −log p(next token)) over every token after the first.
+/// this process, teacher-forced over the one window the passage fits in, exp(mean −log p(next
+/// token)) over the second half of the window, as llama.cpp scores it.
 fn perplexity_in_process(file: &Path, ids: &[u32]) -> f64 {
     use edgebench_backend::agreement::{log_softmax, teacher_forced};
     use edgebench_backend::{Backend, LoadOptions, ModelFormat, ModelSpec};
@@ -43,12 +44,13 @@ fn perplexity_in_process(file: &Path, ids: &[u32]) -> f64 {
         .unwrap();
     let mut session = model.session().unwrap();
     let rows = teacher_forced(session.as_mut(), &ids[..1], &ids[1..ids.len() - 1]).unwrap();
-    let nll: f64 = rows
+    let first = ids.len() / 2;
+    let nll: f64 = rows[first..]
         .iter()
-        .zip(&ids[1..])
+        .zip(&ids[first + 1..])
         .map(|(row, &t)| -log_softmax(row)[t as usize])
         .sum();
-    (nll / (ids.len() - 1) as f64).exp()
+    (nll / (ids.len() - 1 - first) as f64).exp()
 }
 
 fn run(dir: &Path, scenario: &str) -> (serde_json::Value, String) {
@@ -93,16 +95,17 @@ fn text_prompt_and_passage_perplexity_on_a_model_with_a_tokenizer() {
     assert_eq!(text, tok.decode(&ids).unwrap());
     assert!(md.contains("## Generated text"), "{md}");
 
-    // The passage: BOS + the text, every token after the first scored; the file is its own
-    // baseline, so ΔPPL and KL are 0 and top-1 is 100%.
+    // The passage: BOS + the text, shorter than the context (256), so one window whose second
+    // half is scored; the file is its own baseline, so ΔPPL and KL are 0 and top-1 is 100%.
     // The greedy gate ran on the encoded text prompt too: prefill + 32 steps compared.
     let a = &r["agreement"]["rows"][0]["agreement"];
     assert_eq!(a["positions"], 33, "{a}");
     let q = &r["agreement"]["rows"][0]["passage"];
-    let n = tok.encode(TEXT, true).unwrap().len() - 1;
-    assert_eq!(q["eval_tokens"], n, "{q}");
+    let ids = tok.encode(TEXT, true).unwrap();
+    assert!(ids.len() < 256, "one window: {}", ids.len());
+    assert_eq!(q["eval_tokens"], ids.len() - 1 - ids.len() / 2, "{q}");
     let ppl = q["perplexity"].as_f64().unwrap();
-    let want = perplexity_in_process(&f32_file, &tok.encode(TEXT, true).unwrap());
+    let want = perplexity_in_process(&f32_file, &ids);
     assert!(
         (ppl - want).abs() <= 1e-9 * want,
         "{ppl} vs {want} computed in process"

@@ -49,10 +49,12 @@ fn passage_note(rows: &[AgreementRow]) -> String {
     seen.iter()
         .map(|(src, n)| {
             format!(
-                "\nPerplexity: {n} tokens of {src}, teacher-forced in one window (BOS first), every \
-                 token after the first scored; PPL = exp(mean NLL), ΔPPL = PPL − the f32 baseline's; \
-                 passage KL = KL(p_f32 ‖ p_variant) in nats per position, mean and 99th percentile \
-                 (linear interpolation); passage top-1 = positions with the same argmax as f32.\n"
+                "\nPerplexity: {n} scored tokens of {src} (as llama.cpp's `perplexity` with `-c` the \
+                 window: each window from an empty cache, BOS first, its second half scored, \
+                 teacher-forced); PPL = exp(mean NLL), ΔPPL = PPL − the f32 baseline's; passage \
+                 KL = KL(p_f32 ‖ p_variant) in nats per scored position, mean and 99th \
+                 percentile (linear interpolation); passage top-1 = positions with the same \
+                 argmax as f32.\n"
             )
         })
         .collect()

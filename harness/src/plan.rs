@@ -321,13 +321,23 @@ fn push_matrix(
     v: &Variant,
     prompts: &[PromptSpec],
 ) {
-    let skip = entry.make.is_none().then(|| PointError {
-        kind: ErrorKind::NotCompiled,
-        message: registry::by_name(entry.name)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default(),
-    });
+    let skip = entry
+        .make
+        .is_none()
+        .then(|| PointError {
+            kind: ErrorKind::NotCompiled,
+            message: registry::by_name(entry.name)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+        })
+        .or_else(|| {
+            let lean = !cfg!(feature = "train");
+            (lean && matches!(v.source, ModelSource::Trained { .. })).then(|| PointError {
+                kind: ErrorKind::NotCompiled,
+                message: crate::scenario::TRAIN_NOT_COMPILED.into(),
+            })
+        });
     for t in s.threads.values() {
         for prompt in prompts {
             for g in s.gen_tokens.values() {

@@ -12,6 +12,9 @@ pub use validate::ScenarioError;
 /// Quantizations a synthesized model can be written in, per file format.
 pub const GGUF_QUANTS: &[&str] = &["f32", "f16", "q8_0", "q4_0", "q4_k_m"];
 pub const ONNX_QUANTS: &[&str] = &["f32", "int8", "int4"];
+/// Why a `trained` model cannot be had in a build without the `train` feature, and the fix.
+pub const TRAIN_NOT_COMPILED: &str = "training is not compiled into this build (the lean build leaves candle out); rebuild with `--features train`, or train elsewhere with `edgebench model train --out DIR` and use the GGUF file with `path = ...`";
+
 /// Presets `trained = "..."` accepts (trained on the KJV by `edgebench-train`).
 pub const TRAINED_PRESETS: &[&str] = &["kjv-micro", "kjv-small"];
 

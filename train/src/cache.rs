@@ -1,5 +1,5 @@
-//! Trained models in the per-user cache: one directory per preset, seed, corpus sha256 and
-//! [`TRAIN_CODE_VERSION`], holding the f32 weights (`weights.safetensors`), `tokenizer.json`,
+//! Trained models in the per-user cache: one directory per preset, seed, corpus sha256, recipe
+//! fingerprint and [`TRAIN_CODE_VERSION`], holding the f32 weights (`weights.safetensors`), `tokenizer.json`,
 //! `training.json` (the report) and `eval.txt` (the held-out passage). A second request finds
 //! the directory and trains nothing; model files of each quantization are written from the
 //! cached weights the first time they are asked for.
@@ -32,12 +32,14 @@ pub fn default_root() -> Option<PathBuf> {
     })
 }
 
-/// The directory of one trained model under `root`.
+/// The directory of one trained model under `root`: preset, seed, corpus sha256, recipe
+/// fingerprint and code version in the name.
 pub fn model_dir(root: &Path, preset: TrainPreset, seed: u64, corpus_sha256: &str) -> PathBuf {
     let sha = &corpus_sha256[..corpus_sha256.len().min(12)];
     root.join(format!(
-        "{}-s{seed}-c{sha}-v{TRAIN_CODE_VERSION}",
-        preset.name()
+        "{}-s{seed}-c{sha}-r{}-v{TRAIN_CODE_VERSION}",
+        preset.name(),
+        preset.recipe().fingerprint()
     ))
 }
 

@@ -48,7 +48,7 @@ impl TrainPreset {
     pub fn recipe(self) -> Recipe {
         // (dim, layers, heads, kv heads, ffn, vocab, seq, batch, steps, lr)
         let (d, l, h, kv, f, v, seq, batch, steps, lr) = match self {
-            TrainPreset::KjvMicro => (64, 2, 4, 2, 192, 512, 64, 16, 200, 3e-3),
+            TrainPreset::KjvMicro => (64, 2, 4, 2, 192, 512, 128, 8, 200, 3e-3),
             TrainPreset::KjvSmall => (192, 4, 6, 2, 512, 2048, 128, 16, 400, 2e-3),
         };
         Recipe {
@@ -80,6 +80,12 @@ impl TrainPreset {
 }
 
 impl Recipe {
+    /// 8 hex digits of the sha256 of everything in the recipe: part of the cache key, so a
+    /// changed recipe is retrained and the other presets' cached models stay valid.
+    pub fn fingerprint(&self) -> String {
+        crate::corpus::sha256_hex(format!("{self:?}").as_bytes())[..8].to_string()
+    }
+
     /// Learning rate at `step`: linear warm-up, then cosine decay to `lr_min`.
     pub fn lr_at(&self, step: usize) -> f64 {
         if step < self.warmup_steps {

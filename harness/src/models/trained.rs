@@ -48,11 +48,21 @@ mod enabled {
             None => corpus::load(cache::default_root().as_deref().and_then(Path::parent))?,
         };
         let dir = cache::model_dir(&root, preset, seed, &corpus.sha256);
+        // Said once per process (a run materializes the same model for every point).
+        static SAID: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+        let first_time = {
+            let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+            let new = !said.contains(&dir);
+            said.push(dir.clone());
+            new
+        };
         if dir.join(cache::WEIGHTS_FILE).is_file() {
-            eprintln!(
-                "{preset}: trained model found in {}, not retraining",
-                dir.display()
-            );
+            if first_time {
+                eprintln!(
+                    "{preset}: trained model found in {}, not retraining",
+                    dir.display()
+                );
+            }
         } else {
             eprintln!(
                 "{preset}: training on {} (first use; cached in {} afterwards)",
@@ -146,7 +156,7 @@ mod enabled {
     use edgebench_backend::ModelFormat;
     use std::path::{Path, PathBuf};
 
-    const MISSING: &str = "training is not compiled into this build (the lean build leaves candle out); rebuild with `--features train`, or train elsewhere with `edgebench model train --out DIR` and use the GGUF file with `path = ...`";
+    const MISSING: &str = crate::scenario::TRAIN_NOT_COMPILED;
 
     pub fn materialize(preset: &str, _: u64, _: ModelFormat, _: &str) -> Result<PathBuf> {
         bail!("trained model `{preset}`: {MISSING}")

@@ -8,11 +8,11 @@ mod compare_cli;
 mod cross_arch;
 mod exporters;
 mod hardening;
-mod html_report;
 #[cfg(feature = "history")]
 mod history_cli;
 #[cfg(feature = "history")]
 mod history_html;
+mod html_report;
 #[cfg(feature = "history")]
 mod lab_flow;
 mod power_energy;
@@ -24,4 +24,6 @@ mod report_fixture;
 mod scenario_parsing;
 mod soak;
 mod text_quality;
+#[cfg(feature = "train")]
+mod trained_model;
 mod tui_tmux;

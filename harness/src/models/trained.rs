@@ -4,9 +4,7 @@
 //! The lean build (no `train` feature) says how to get them; reading the held-out passage
 //! beside a trained model file ([`eval_text`]) works in every build.
 
-use anyhow::Result;
-use edgebench_backend::ModelFormat;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The held-out evaluation passage of a trained model file (`eval.txt` in its directory,
 /// written with `training.json` at training time); `None` for any other model.
@@ -167,18 +165,7 @@ mod enabled {
     }
 }
 
-/// The file a `trained` point loads (training the model on first use).
-pub fn materialize(preset: &str, seed: u64, format: ModelFormat, quant: &str) -> Result<PathBuf> {
-    enabled::materialize(preset, seed, format, quant)
-}
-
-/// `edgebench model train`: train (or find in the cache, or in `out`) and write every
-/// quantization; prints the report.
-pub fn train_command(
-    preset: &str,
-    corpus_file: Option<&Path>,
-    out: Option<&Path>,
-    seed: u64,
-) -> Result<i32> {
-    enabled::train_command(preset, corpus_file, out, seed)
-}
+/// `materialize`: the file a `trained` point loads (training the model on first use);
+/// `train_command`: `edgebench model train`, train (or find in the cache, or in `out`), write
+/// every quantization, print the report.
+pub use enabled::{materialize, train_command};

@@ -5,7 +5,7 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-use super::report_fixture::{agreement_row, point, report};
+use super::report_fixture::{agreement_row, point, report, stdout_of};
 
 /// Night `n`: reference q8_0 at `tok_s`, and ort int8 (no agreement row) at 900 tok/s.
 fn night(dir: &Path, n: usize, tok_s: f64) -> PathBuf {
@@ -86,23 +86,18 @@ fn history_page_marks_the_change_point_and_recommend_uses_the_latest_runs() {
     assert!(!page.contains("NaN"));
 
     // recommend: the latest night of each configuration; ort has no agreement data.
-    let out = Command::cargo_bin("edgebench")
-        .unwrap()
-        .args([
+    let out = stdout_of(
+        &[
             "recommend",
             "--format",
             "json",
             "--device",
             "pi5",
             "--history",
-        ])
-        .arg(&db)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        ],
+        &db,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let winner = &v["ranked"][0]["candidate"];
     assert_eq!(winner["name"], "reference stories15m q8_0 t1 p32 g16");
     assert!(

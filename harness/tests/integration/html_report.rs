@@ -8,7 +8,7 @@ use edgebench::report::html;
 use edgebench::results::Report;
 use std::collections::BTreeSet;
 
-use super::report_fixture::{agreement_row, point, report};
+use super::report_fixture::{agreement_row, point, report, stdout_of};
 
 fn three_points() -> Report {
     report(
@@ -359,16 +359,8 @@ fn run_writes_report_html_and_chromium_renders_it_at_desktop_and_phone_width() {
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("[report.html](report.html)"));
     // `report --format html` renders the same page from report.json.
-    let again = Command::cargo_bin("edgebench")
-        .unwrap()
-        .args(["report", "--format", "html"])
-        .arg(&out)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert_eq!(String::from_utf8(again).unwrap(), page);
+    let again = stdout_of(&["report", "--format", "html"], &out);
+    assert_eq!(again, page);
 
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/screenshot-report.sh");

@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use edgebench::recommend::{self, Constraint, Constraints, Optimize};
 use edgebench::results::Report;
 
-use super::report_fixture::{agreement_row, point, report};
+use super::report_fixture::{agreement_row, point, report, stdout_of};
 
 /// fast: 900 tok/s, 900 MiB (breaks RAM); lossy: 700 tok/s, top-1 0.80 (breaks quality);
 /// unverified: 650 tok/s, no agreement row; slow_step: 620 tok/s, p99 80 ms (breaks latency);
@@ -187,16 +187,7 @@ fn cli_prints_markdown_and_json_and_exits_1_when_nothing_fits() {
     let dir = tmp.path().join("run");
     std::fs::create_dir_all(&dir).unwrap();
     edgebench::report::json::write(&dir.join("report.json"), &hand_made()).unwrap();
-    let out = Command::cargo_bin("edgebench")
-        .unwrap()
-        .args(["recommend", "--max-ram-mib", "700"])
-        .arg(&dir)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let md = String::from_utf8(out).unwrap();
+    let md = stdout_of(&["recommend", "--max-ram-mib", "700"], &dir);
     // The scenario's budget (50 ms) applies when none is given.
     assert!(md.contains("p99 decode step ≤ 50 ms"), "{md}");
     assert!(
@@ -204,9 +195,8 @@ fn cli_prints_markdown_and_json_and_exits_1_when_nothing_fits() {
         "{md}"
     );
 
-    let out = Command::cargo_bin("edgebench")
-        .unwrap()
-        .args([
+    let out = stdout_of(
+        &[
             "recommend",
             "--format",
             "json",
@@ -214,14 +204,10 @@ fn cli_prints_markdown_and_json_and_exits_1_when_nothing_fits() {
             "ram",
             "--budget-ms-per-token",
             "100",
-        ])
-        .arg(dir.join("report.json"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        ],
+        &dir.join("report.json"),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["optimize"], "ram");
     assert_eq!(
         v["ranked"][0]["candidate"]["name"],

@@ -1,8 +1,23 @@
 //! Hand-made reports for the HTML and `recommend` tests, built from JSON so that optional
 //! fields added to the data model later need no change here.
 
+use assert_cmd::Command;
 use edgebench::results::Report;
 use serde_json::{json, Value};
+
+/// Run `edgebench ARGS... PATH`, expect success, return its stdout.
+pub fn stdout_of(args: &[&str], path: &std::path::Path) -> String {
+    let out = Command::cargo_bin("edgebench")
+        .unwrap()
+        .args(args)
+        .arg(path)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
 
 /// A point that ran: `steps_ms` are its decode step latencies (each of 2 runs), `ram_mib` its
 /// steady peak RSS.

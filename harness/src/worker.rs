@@ -334,6 +334,15 @@ fn verify_run(
             .unwrap_or(greedy);
         logits = session.step(next)?;
     }
+    logits_written(file, tokens, out)
+}
+
+/// The end of a verify or passage run: the logits file flushed, the run's tokens reported.
+fn logits_written(
+    mut file: impl Write,
+    tokens: Vec<u32>,
+    out: &mut impl Write,
+) -> Result<(), WorkerFailure> {
     file.flush()?;
     emit(
         out,
@@ -373,17 +382,7 @@ fn passage_run(
             }
         }
     }
-    file.flush()?;
-    emit(
-        out,
-        &WorkerEvent::RunFinished {
-            t_ns: mono_ns(),
-            run: 0,
-            kind: RunKind::Measured,
-            tokens,
-        },
-    )?;
-    Ok(())
+    logits_written(file, tokens, out)
 }
 
 /// Prefill then greedy decode until `gen_tokens` tokens exist (the first comes from the prefill).

@@ -2,9 +2,12 @@
 //! colour per point) and the CDF of all steps, with the scenario's latency budget as a line.
 //! Many points become small multiples, grouped by backend and model.
 
-use super::svg::{color, Line, Stroke, XyChart, INK};
+use super::svg::{color, thin_max, Line, Stroke, XyChart, INK};
 use super::{figure, grid, groups, measured, missing, point_name};
 use crate::results::{PointResult, Report};
+
+/// Steps drawn per run; a longer generation is thinned to its bucket maxima.
+const MAX_LINE_POINTS: usize = 800;
 
 /// Points per chart before the charts split into small multiples.
 const PER_CHART: usize = 6;
@@ -81,7 +84,12 @@ pub fn section(r: &Report) -> String {
                     .map(|(k, &ns)| ((k + 1) as f64, ns as f64 / 1e6))
                     .collect();
                 max_index = max_index.max(line.len() as f64);
-                over_index.push(Line::new(name.clone(), color(i), Stroke::Thin, line));
+                over_index.push(Line::new(
+                    name.clone(),
+                    color(i),
+                    Stroke::Thin,
+                    thin_max(line, MAX_LINE_POINTS),
+                ));
             }
             cdfs.push(Line::new(name, color(i), Stroke::Solid, cdf(&steps_ms(p))));
         }

@@ -1,11 +1,13 @@
 //! RSS over time per point (the worker's resident set, sampled by the parent), with the peak
 //! after load (VmHWM once the model loaded) and the steady peak (VmHWM at the end) marked.
 
-use super::svg::{color, Line, Stroke, XyChart, INK};
+use super::svg::{color, thin_max, Line, Stroke, XyChart, INK};
 use super::{figure, grid, groups, measured, missing, point_name};
 use crate::results::{PointResult, Report};
 
 const PER_CHART: usize = 6;
+/// RSS samples drawn per point (10 ms apart: a longer run is thinned to bucket maxima).
+const MAX_LINE_POINTS: usize = 800;
 const MIB: f64 = 1024.0 * 1024.0;
 
 /// Where on the timeline a peak of `bytes` is first reached (the last sample when never).
@@ -41,11 +43,14 @@ pub fn section(r: &Report) -> String {
                 point_name(r, p),
                 color(i),
                 Stroke::Solid,
-                p.memory
-                    .rss_timeline
-                    .iter()
-                    .map(|s| (s.t_ms / 1e3, s.rss_bytes as f64 / MIB))
-                    .collect(),
+                thin_max(
+                    p.memory
+                        .rss_timeline
+                        .iter()
+                        .map(|s| (s.t_ms / 1e3, s.rss_bytes as f64 / MIB))
+                        .collect(),
+                    MAX_LINE_POINTS,
+                ),
             ));
             if let Some(b) = p.memory.peak_rss_load_bytes {
                 load_peaks.extend(time_of(p, b).map(|t| (t, b as f64 / MIB)));

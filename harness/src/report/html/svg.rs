@@ -164,6 +164,18 @@ fn padded(lo: f64, hi: f64, from_zero: bool) -> (f64, f64) {
     )
 }
 
+/// At most about `max` points: consecutive points in buckets, each bucket its highest point
+/// (spikes and peaks, what these charts are read for, survive).
+pub fn thin_max(points: Vec<(f64, f64)>, max: usize) -> Vec<(f64, f64)> {
+    if points.len() <= max.max(1) {
+        return points;
+    }
+    points
+        .chunks(points.len().div_ceil(max.max(1)))
+        .filter_map(|c| c.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1)))
+        .collect()
+}
+
 /// Tick label of a number: few digits, no trailing noise.
 pub fn tick(v: f64) -> String {
     let a = v.abs();
@@ -387,6 +399,17 @@ impl XyChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thinning_keeps_the_peaks() {
+        let pts: Vec<(f64, f64)> = (0..1000)
+            .map(|i| (i as f64, if i == 501 { 9.0 } else { 1.0 }))
+            .collect();
+        let thin = thin_max(pts.clone(), 100);
+        assert_eq!(thin.len(), 100);
+        assert!(thin.contains(&(501.0, 9.0)));
+        assert_eq!(thin_max(pts[..50].to_vec(), 100).len(), 50);
+    }
 
     #[test]
     fn ticks_are_short() {

@@ -65,3 +65,36 @@ fn a_trained_model_runs_scores_its_passage_and_is_cached() {
     let (_, stderr) = run("second");
     assert!(stderr.contains("not retraining"), "{stderr}");
 }
+
+#[test]
+fn trained_is_validated_like_synth() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |model: &str, want: &str| {
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            format!("name = \"t\"\nbackends = [\"reference\"]\nprompt_tokens = 4\ngen_tokens = 2\n[[models]]\n{model}\n"),
+        )
+        .unwrap();
+        let out = Command::cargo_bin("edgebench")
+            .unwrap()
+            .args(["run", "--no-calibration", "-q"])
+            .arg(&path)
+            .assert()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(want), "{stderr}");
+    };
+    check(
+        "trained = \"kjv-large\"",
+        "unknown training preset `kjv-large`; known: kjv-micro, kjv-small",
+    );
+    check(
+        "trained = \"kjv-micro\"\nsynth = \"tiny\"",
+        "a model has one of `synth`, `trained` or `path`, not several",
+    );
+    check(
+        "trained = \"kjv-micro\"\nquant = \"q3_k\"",
+        "unknown quantization `q3_k`",
+    );
+}

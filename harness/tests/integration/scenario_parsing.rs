@@ -162,7 +162,7 @@ fn text_prompt_and_eval_text() {
     let e = err_of(&MINIMAL.replace("prompt_tokens = 4", "prompt = \"  \""));
     assert!(e.contains("`prompt`") && e.contains("some text"), "{e}");
     let e = err_of(&MINIMAL.replace("prompt_tokens = 4", "prompt_tokens = 4\nprompt = \"x\""));
-    assert!(e.contains("not several"), "{e}");
+    assert!(e.contains("not both"), "{e}");
     let e = err_of(&MINIMAL.replace("prompt_tokens = 4", "prompt = 3"));
     assert!(e.contains("token ids or a text string"), "{e}");
 }

@@ -15,7 +15,7 @@
 # PROMPT, GEN, ROUNDS (default 4), GREEDY, MODEL_DIR (default .models/bench), VENV (default .venv-llamacpp),
 # JSON_OUT (optional path for the raw numbers).
 #
-# First run: creates $VENV and `pip install llama-cpp-python==0.3.*`, which builds llama.cpp
+# First run: scripts/setup-llamacpp.sh creates $VENV and `pip install llama-cpp-python==0.3.*`, which builds llama.cpp
 # from source (about 15 minutes on 2 cores; it fetches CMake from PyPI by itself). Where
 # /proc/cpuinfo reports AMX, llama.cpp is built for this CPU's AVX-512/VNNI but with AMX off:
 # its AMX path for quantized types segfaults in some VMs (seen on an Intel Xeon VM). A venv
@@ -38,16 +38,7 @@ TARGET=${CARGO_TARGET_DIR:-target}
 if [ "$ROUNDS" -lt 4 ]; then
     echo "warning: ROUNDS=$ROUNDS; fewer than 4 alternated rounds give a wide CI" >&2
 fi
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import llama_cpp, numpy, gguf" 2>/dev/null; then
-    echo "== creating $VENV and building llama-cpp-python (about 15 minutes the first time)" >&2
-    python3 -m venv "$VENV"
-    if grep -qw amx_tile /proc/cpuinfo 2>/dev/null; then
-        echo "== this CPU reports AMX: building llama.cpp with AVX-512/VNNI and AMX off" >&2
-        export CMAKE_ARGS="${CMAKE_ARGS:-} -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
-    fi
-    CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
-        "$VENV/bin/pip" install --quiet "llama-cpp-python==0.3.*" numpy gguf
-fi
+VENV="$VENV" bash scripts/setup-llamacpp.sh >&2
 
 echo "== building the reference engine's tools (release)" >&2
 cargo build --release --quiet -p edgebench-reference --example synth --example bench_gguf --example membw

@@ -61,10 +61,13 @@ pub enum Optimize {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Quality {
-    /// Measured by the verify gate (the baseline itself has top-1 1 and KL 0).
+    /// Measured by the verify gate (the baseline itself has top-1 1 and KL 0): on the
+    /// held-out passage when the gate scored one, else over the greedy steps it compared.
     Measured {
         top1_rate: f64,
         mean_kl: f64,
+        /// What the figures are over (`held-out passage, N tokens` or `greedy gate, N positions`).
+        basis: String,
         /// The gate flagged this f32 variant (tokens or logits off the reference).
         flagged: Option<String>,
     },
@@ -201,13 +204,16 @@ pub fn first_broken(c: &Candidate, k: &Constraints) -> Option<(Constraint, Strin
             format!("flagged by the verify gate: {note}"),
         )),
         Quality::Measured {
-            top1_rate, mean_kl, ..
+            top1_rate,
+            mean_kl,
+            basis,
+            ..
         } => {
             if top1_rate.is_nan() || *top1_rate < k.min_top1 {
                 Some((
                     Constraint::Quality,
                     format!(
-                        "top-1 agreement {:.1}% < floor {:.1}%",
+                        "top-1 agreement {:.1}% < floor {:.1}% ({basis})",
                         top1_rate * 100.0,
                         k.min_top1 * 100.0
                     ),
@@ -215,7 +221,10 @@ pub fn first_broken(c: &Candidate, k: &Constraints) -> Option<(Constraint, Strin
             } else if mean_kl.is_nan() || *mean_kl > k.max_kl {
                 Some((
                     Constraint::Quality,
-                    format!("mean KL {mean_kl:.3e} nats > limit {:.3e}", k.max_kl),
+                    format!(
+                        "mean KL {mean_kl:.3e} nats > limit {:.3e} ({basis})",
+                        k.max_kl
+                    ),
                 ))
             } else {
                 None
@@ -345,15 +354,34 @@ pub fn quality_of(report: &Report, backend: &str, model: &str, quant: &str) -> Q
                 .clone()
                 .unwrap_or_else(|| "the gate could not compare its logits".into()),
         ),
-        Some(ag) => Quality::Measured {
-            top1_rate: ag.top1_rate,
-            mean_kl: ag.mean_kl,
-            flagged: (row.verdict == Verdict::Flagged).then(|| {
-                row.note
-                    .clone()
-                    .unwrap_or_else(|| "disagrees with the reference engine".into())
-            }),
-        },
+        Some(ag) => {
+            let passage = &row.passage;
+            let (top1_rate, mean_kl, basis) = match (passage.top1_agreement, passage.kl_mean_nats) {
+                (Some(t), Some(kl)) => (
+                    t,
+                    kl,
+                    format!(
+                        "held-out passage, {} tokens",
+                        passage.eval_tokens.unwrap_or_default()
+                    ),
+                ),
+                _ => (
+                    ag.top1_rate,
+                    ag.mean_kl,
+                    format!("greedy gate, {} positions", ag.positions),
+                ),
+            };
+            Quality::Measured {
+                top1_rate,
+                mean_kl,
+                basis,
+                flagged: (row.verdict == Verdict::Flagged).then(|| {
+                    row.note
+                        .clone()
+                        .unwrap_or_else(|| "disagrees with the reference engine".into())
+                }),
+            }
+        }
     }
 }
 

@@ -102,6 +102,10 @@ pub fn render_markdown(r: &Recommendation) -> String {
                 if x.pareto { "yes" } else { "" }
             );
         }
+        let _ = writeln!(
+            s,
+            "\ntop-1 and mean KL against the f32 reference: on the verify gate's held-out passage when it scored one, else over its greedy steps."
+        );
         let front: Vec<&str> = r
             .ranked
             .iter()

@@ -182,6 +182,33 @@ fn flagged_f32_and_failed_points_are_excluded_with_the_reason() {
 }
 
 #[test]
+fn held_out_passage_figures_decide_quality_when_the_gate_scored_one() {
+    let mut r = hand_made();
+    if let Some(a) = r.agreement.as_mut() {
+        // reference q8_0: perfect over the greedy steps, poor on held-out text.
+        let row = &mut a.rows[4];
+        row.passage.top1_agreement = Some(0.5);
+        row.passage.kl_mean_nats = Some(0.01);
+        row.passage.eval_tokens = Some(248);
+    }
+    let rec = recommend::recommend(recommend::candidates(&r, None), &limits(), Optimize::Speed);
+    let (c, d) = excluded_by(&rec, "reference stories15m q8_0 t1");
+    assert_eq!(c, Constraint::Quality);
+    assert!(
+        d.contains("top-1 agreement 50.0% < floor 95.0% (held-out passage, 248 tokens)"),
+        "{d}"
+    );
+    // Without passage figures, the greedy gate's are used and said so.
+    let rec = recommend::recommend(
+        recommend::candidates(&hand_made(), None),
+        &limits(),
+        Optimize::Speed,
+    );
+    let (_, d) = excluded_by(&rec, "reference stories15m q4_0 t1");
+    assert!(d.ends_with("(greedy gate, 33 positions)"), "{d}");
+}
+
+#[test]
 fn cli_prints_markdown_and_json_and_exits_1_when_nothing_fits() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");

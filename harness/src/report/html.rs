@@ -123,6 +123,9 @@ table{border-collapse:collapse;font-size:.85em;margin:4px 0}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 th{background:#f3f3f3}
+table.env{width:100%}
+table.env td{overflow-wrap:anywhere}
+table.env td:first-child{overflow-wrap:normal;white-space:nowrap}
 tr.front td{background:#eef7ee}
 .winner{font-size:1.05em;background:#eef7ee;border-left:4px solid #2ca02c;padding:6px 10px}
 ul{padding-left:1.2em}

@@ -229,7 +229,19 @@ pub fn environment(r: &Report) -> String {
         "device fingerprint",
         e.fingerprint
             .as_ref()
-            .and_then(|f| serde_json::to_string(f).ok()),
+            .and_then(|f| match serde_json::to_value(f).ok()? {
+                serde_json::Value::Object(o) => Some(
+                    o.iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| match v {
+                            serde_json::Value::String(s) => format!("{k}: {s}"),
+                            v => format!("{k}: {v}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                ),
+                _ => None,
+            }),
     );
     add(
         "edgebench",
@@ -286,6 +298,11 @@ pub fn environment(r: &Report) -> String {
         .collect();
     format!(
         "<h3>Environment</h3>\n{}",
-        table(&["what".to_string(), "value".to_string()], &body, |_| "")
+        // Long paths and hashes wrap instead of widening the page on a phone.
+        table(&["what".to_string(), "value".to_string()], &body, |_| "").replacen(
+            "<table>",
+            "<table class=\"env\">",
+            1
+        )
     )
 }

@@ -97,7 +97,7 @@ pub fn load(cache_root: Option<&Path>) -> Result<Corpus, TrainError> {
 }
 
 fn run(cmd: &mut Command, what: &str) -> Result<Vec<u8>, TrainError> {
-    let fix = "install the text with `apt-get install bible-kjv` elsewhere and set EDGEBENCH_CORPUS=/path/to/kjv.txt (the output of `bible -f \"gen1:1-rev22:21\"`)";
+    let fix = "when apt cannot locate the package, its package lists are empty: run `sudo apt-get update` once and retry; without apt, install the text with `apt-get install bible-kjv` elsewhere and set EDGEBENCH_CORPUS=/path/to/kjv.txt (the output of `bible -f \"gen1:1-rev22:21\"`)";
     let out = cmd
         .output()
         .map_err(|e| TrainError::Corpus(format!("{what}: {e}; {fix}")))?;

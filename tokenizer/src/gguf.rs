@@ -2,6 +2,7 @@
 //! `tokenizer.ggml.model = "gpt2"`, `tokenizer.ggml.pre = "gpt-2"` (llama.cpp's
 //! `LLAMA_VOCAB_PRE_TYPE_GPT2`, GPT-2's regex), tokens in byte-character form, token types
 //! (1 normal, 3 control), merges as `"left right"` strings, BOS/EOS ids and `add_bos_token`.
+//! Reading also accepts llama.cpp's SentencePiece-style `llama` vocabulary ([`crate::spm`]).
 
 use crate::{Tokenizer, TokenizerError, TYPE_NORMAL};
 use edgebench_reference::gguf::{GgufFile, MetaArray, MetaValue};
@@ -10,7 +11,10 @@ use std::path::Path;
 impl Tokenizer {
     /// The `tokenizer.ggml.*` entries for a GGUF file.
     pub fn gguf_metadata(&self) -> Vec<(String, MetaValue)> {
-        let v = &self.vocab;
+        let v = match &self.model {
+            crate::Model::Bpe { vocab, .. } => vocab,
+            crate::Model::Spm(v) => return v.gguf_metadata(self.bos, self.eos),
+        };
         let merges: Vec<String> = v.merge_strings().map(|(a, b)| format!("{a} {b}")).collect();
         let mut out = vec![
             ("tokenizer.ggml.model", MetaValue::String("gpt2".into())),
@@ -71,6 +75,9 @@ pub fn from_metadata<'m>(
         Some(MetaValue::String(s)) => s.clone(),
         _ => return Err(invalid("`tokenizer.ggml.model` is missing".into())),
     };
+    if model == "llama" {
+        return crate::spm::from_metadata(get, tokens, path).map(Some);
+    }
     if model != "gpt2" {
         return Err(TokenizerError::Unsupported {
             path: path.to_path_buf(),

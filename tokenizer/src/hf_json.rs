@@ -8,9 +8,11 @@ use serde_json::{json, Map, Value};
 use std::path::Path;
 
 impl Tokenizer {
-    /// `tokenizer.json` text.
-    pub fn to_hf_json(&self) -> String {
-        let v = &self.vocab;
+    /// `tokenizer.json` text; [`TokenizerError::NotBpe`] for a llama vocabulary.
+    pub fn to_hf_json(&self) -> Result<String, TokenizerError> {
+        let crate::Model::Bpe { vocab: v, .. } = &self.model else {
+            return Err(TokenizerError::NotBpe);
+        };
         let vocab: Map<String, Value> = v
             .tokens
             .iter()
@@ -59,7 +61,7 @@ impl Tokenizer {
                 "vocab": vocab, "merges": merges
             }
         });
-        serde_json::to_string_pretty(&doc).expect("a JSON value serializes")
+        Ok(serde_json::to_string_pretty(&doc).expect("a JSON value serializes"))
     }
 }
 

@@ -4,6 +4,9 @@
 //! metadata in llama.cpp's `gpt2` form ([`Tokenizer::gguf_metadata`]) and as a Hugging Face
 //! `tokenizer.json` beside an ONNX file ([`Tokenizer::to_hf_json`]).
 //!
+//! It also reads llama.cpp's SentencePiece-style vocabulary (`tokenizer.ggml.model = "llama"`,
+//! the Llama-2/TinyLlama family) and encodes and decodes it as llama.cpp does (`spm.rs`).
+//!
 //! The one design decision: our own ~400 lines instead of the `tokenizers` crate, whose
 //! default features pull C++ (onig, esaxx) and whose training is not byte-for-byte
 //! reproducible across versions; this crate is small enough for the lean board build and its
@@ -14,13 +17,16 @@ mod bytes;
 mod gguf;
 mod hf_json;
 mod pretokenize;
+mod spm;
 mod train;
 
 pub use bpe::{TYPE_CONTROL, TYPE_NORMAL};
 pub use pretokenize::{PreTokenizer, GPT2_PATTERN};
+pub use spm::{TYPE_BYTE, TYPE_UNKNOWN, TYPE_UNUSED, TYPE_USER_DEFINED};
 pub use train::{BOS, EOS};
 
 use bpe::Vocab;
+use spm::SpmVocab;
 use std::path::{Path, PathBuf};
 
 /// What went wrong, naming the file and the fix where there is one.
@@ -34,19 +40,34 @@ pub enum TokenizerError {
     },
     #[error("{path}: {problem}")]
     Invalid { path: PathBuf, problem: String },
-    #[error("{path}: tokenizer model `{model}` is not supported (edgebench reads byte-level BPE, `gpt2` in GGUF or `BPE` + `ByteLevel` in tokenizer.json); give the scenario token ids instead of text")]
+    #[error("{path}: tokenizer model `{model}` is not supported (edgebench reads llama.cpp's `gpt2` (byte-level BPE) and `llama` (SentencePiece) vocabularies in GGUF, and `BPE` + `ByteLevel` in tokenizer.json); give the scenario token ids instead of text")]
     Unsupported { path: PathBuf, model: String },
     #[error("token id {id} is outside the vocabulary of {vocab} tokens")]
     UnknownId { id: u32, vocab: usize },
+    #[error("byte 0x{byte:02X} of the text has no token: the llama vocabulary lacks `<0x{byte:02X}>` and an unknown token; give the scenario token ids instead of text")]
+    NoByteToken { byte: u8 },
+    #[error("a llama (SentencePiece) vocabulary cannot be written as tokenizer.json: edgebench writes only byte-level BPE vocabularies (the trained models') there")]
+    NotBpe,
 }
 
-/// A byte-level BPE tokenizer with optional BOS/EOS tokens.
+/// A tokenizer with optional BOS/EOS tokens: byte-level BPE or llama.cpp's SPM.
 #[derive(Debug, Clone)]
 pub struct Tokenizer {
-    vocab: Vocab,
-    pre: PreTokenizer,
+    model: Model,
     bos: Option<u32>,
     eos: Option<u32>,
+}
+
+/// The vocabulary and its algorithm.
+#[derive(Debug, Clone)]
+enum Model {
+    /// GPT-2 byte-level BPE (`gpt2` in GGUF, `BPE` + `ByteLevel` in tokenizer.json).
+    Bpe {
+        vocab: Box<Vocab>,
+        pre: PreTokenizer,
+    },
+    /// llama.cpp's SentencePiece-style vocabulary (`llama` in GGUF).
+    Spm(Box<SpmVocab>),
 }
 
 impl Tokenizer {
@@ -56,8 +77,10 @@ impl Tokenizer {
         let vocab =
             Vocab::new(t.tokens, t.types, &t.merges).expect("a trained vocabulary is consistent");
         Tokenizer {
-            vocab,
-            pre: PreTokenizer::gpt2(),
+            model: Model::Bpe {
+                vocab: Box::new(vocab),
+                pre: PreTokenizer::gpt2(),
+            },
             bos: Some(0),
             eos: Some(1),
         }
@@ -85,8 +108,10 @@ impl Tokenizer {
             }
         }
         Ok(Tokenizer {
-            vocab,
-            pre: PreTokenizer::gpt2(),
+            model: Model::Bpe {
+                vocab: Box::new(vocab),
+                pre: PreTokenizer::gpt2(),
+            },
             bos,
             eos,
         })
@@ -113,29 +138,42 @@ impl Tokenizer {
         }
     }
 
-    /// Token ids of `text`, BOS first when `add_bos` and the vocabulary has one.
+    /// Token ids of `text`, BOS first when `add_bos` and the vocabulary has one. `add_bos` is
+    /// llama.cpp's `add_special`: a llama vocabulary adds BOS (and EOS) as its file's
+    /// `add_bos_token` (`add_eos_token`) says.
     pub fn encode(&self, text: &str, add_bos: bool) -> Result<Vec<u32>, TokenizerError> {
         let mut out = Vec::with_capacity(text.len() / 3 + 1);
-        if add_bos {
-            out.extend(self.bos);
-        }
-        for word in self.pre.split(text) {
-            self.vocab.encode_word(word.as_bytes(), &mut out);
+        match &self.model {
+            Model::Bpe { vocab, pre } => {
+                if add_bos {
+                    out.extend(self.bos);
+                }
+                for word in pre.split(text) {
+                    vocab.encode_word(word.as_bytes(), &mut out);
+                }
+            }
+            Model::Spm(v) => v.encode(text, add_bos, self.bos, self.eos, &mut out)?,
         }
         Ok(out)
     }
 
     /// The text of `ids`: control tokens (BOS/EOS) print as nothing, and bytes that do not
     /// form valid UTF-8 (a sequence cut mid-character) print as U+FFFD, as llama.cpp does.
+    /// A llama vocabulary with `add_space_prefix` drops the one leading space its encoding
+    /// added (see [`spm`]), so `decode(encode(text))` is `text`.
     pub fn decode(&self, ids: &[u32]) -> Result<String, TokenizerError> {
         let mut bytes = Vec::with_capacity(ids.len() * 4);
-        for &id in ids {
-            self.vocab
-                .token_bytes(id, &mut bytes)
-                .ok_or(TokenizerError::UnknownId {
-                    id,
-                    vocab: self.vocab.len(),
-                })?;
+        let unknown = |id| TokenizerError::UnknownId {
+            id,
+            vocab: self.vocab_size(),
+        };
+        match &self.model {
+            Model::Bpe { vocab, .. } => {
+                for &id in ids {
+                    vocab.token_bytes(id, &mut bytes).ok_or(unknown(id))?;
+                }
+            }
+            Model::Spm(v) => v.decode(ids, &mut bytes).map_err(unknown)?,
         }
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
@@ -150,22 +188,38 @@ impl Tokenizer {
 
     /// Number of tokens (the model's `vocab_size`).
     pub fn vocab_size(&self) -> usize {
-        self.vocab.len()
+        match &self.model {
+            Model::Bpe { vocab, .. } => vocab.len(),
+            Model::Spm(v) => v.tokens.len(),
+        }
     }
 
-    /// Token `id` as stored in the vocabulary (byte-character form: `Ġthe` for " the").
+    /// Token `id` as stored in the vocabulary (byte-character form: `Ġthe` for " the"; a llama
+    /// vocabulary's `▁the`).
     pub fn token(&self, id: u32) -> Option<&str> {
-        self.vocab.tokens.get(id as usize).map(String::as_str)
+        let tokens = match &self.model {
+            Model::Bpe { vocab, .. } => &vocab.tokens,
+            Model::Spm(v) => &v.tokens,
+        };
+        tokens.get(id as usize).map(String::as_str)
     }
 
-    /// Number of merges.
+    /// Number of merges (0 for a llama vocabulary, which merges by token score).
     pub fn merge_count(&self) -> usize {
-        self.vocab.merges.len()
+        match &self.model {
+            Model::Bpe { vocab, .. } => vocab.merges.len(),
+            Model::Spm(_) => 0,
+        }
     }
 
-    /// Write `tokenizer.json` at `path`.
+    /// `true` for llama.cpp's SentencePiece-style (`llama`) vocabulary.
+    pub fn is_spm(&self) -> bool {
+        matches!(self.model, Model::Spm(_))
+    }
+
+    /// Write `tokenizer.json` at `path` (byte-level BPE only).
     pub fn write_hf_json(&self, path: &Path) -> Result<(), TokenizerError> {
-        std::fs::write(path, self.to_hf_json()).map_err(|source| TokenizerError::Io {
+        std::fs::write(path, self.to_hf_json()?).map_err(|source| TokenizerError::Io {
             path: path.to_path_buf(),
             source,
         })

@@ -72,16 +72,16 @@ fn tokenizer_json_round_trips_beside_an_onnx_file() {
 }
 
 #[test]
-fn a_llama_vocabulary_is_reported_as_unsupported() {
+fn an_unknown_vocabulary_model_is_reported_as_unsupported() {
     let tokens = MetaValueArray::strings(["<unk>"]);
-    let model = edgebench_reference::gguf::MetaValue::String("llama".into());
+    let model = edgebench_reference::gguf::MetaValue::String("bert".into());
     let get = |k: &str| match k {
         "tokenizer.ggml.tokens" => Some(&tokens),
         "tokenizer.ggml.model" => Some(&model),
         _ => None,
     };
     let e = gguf::from_metadata(&get, Path::new("x.gguf")).unwrap_err();
-    assert!(e.to_string().contains("`llama` is not supported"), "{e}");
+    assert!(e.to_string().contains("`bert` is not supported"), "{e}");
 }
 
 use edgebench_reference::gguf::MetaValue as MetaValueArray;

@@ -270,6 +270,12 @@ fn run(p: &WorkerPoint, out: &mut impl Write) -> Result<(), WorkerFailure> {
         )?;
         return Ok(());
     }
+    check_context(
+        prompt.len(),
+        p.gen_tokens,
+        info.context_length,
+        &p.spec.path,
+    )?;
     for run in 0..p.runs.warmup {
         one_run(
             model.as_ref(),
@@ -383,6 +389,26 @@ fn passage_run(
         }
     }
     logits_written(file, tokens, out)
+}
+
+/// Refuses a point whose prompt and generated tokens need more positions than the model was
+/// built for (`prompt + gen - 1`: the last generated token is never fed back). Every backend
+/// must refuse it alike: a runtime that computes past the context (RoPE extrapolates silently)
+/// would report speed and tokens for a configuration the model does not support.
+fn check_context(
+    prompt_tokens: usize,
+    gen_tokens: usize,
+    context_length: usize,
+    model: &std::path::Path,
+) -> Result<(), WorkerFailure> {
+    let positions = prompt_tokens + gen_tokens.saturating_sub(1);
+    if positions > context_length {
+        return Err(WorkerFailure::Input(format!(
+            "a prompt of {prompt_tokens} tokens and {gen_tokens} generated need {positions} positions, more than the context of {} ({context_length} positions); lower `gen_tokens` or the prompt length in the scenario",
+            model.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Prefill then greedy decode until `gen_tokens` tokens exist (the first comes from the prefill).

@@ -37,7 +37,12 @@ pub fn decoder_info(
     let mut info = ModelInfo {
         architecture: "llama".into(),
         vocab_size: shape.vocab_size,
-        context_length: opts.max_seq_len,
+        // The context the model was built for (edgebench's exports carry it); else what the
+        // session was opened for.
+        context_length: match num("llama.max_position_embeddings") {
+            0 => opts.max_seq_len,
+            n => n,
+        },
         embedding_length: num("llama.hidden_size"),
         block_count: shape.block_count,
         head_count: num("llama.num_attention_heads"),
@@ -112,6 +117,21 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+    }
+
+    #[test]
+    fn the_context_is_the_exported_one_when_the_file_says_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.onnx");
+        let mut md = metadata(false);
+        md.push(("llama.max_position_embeddings".into(), "128".into()));
+        write_model(&path, md.clone());
+        let opts = LoadOptions {
+            threads: 1,
+            max_seq_len: 4096,
+        };
+        let info = decoder_info(&spec(&path), &opts, SHAPE, lookup(md));
+        assert_eq!(info.context_length, 128);
     }
 
     /// A runtime's metadata lookup over `pairs`.

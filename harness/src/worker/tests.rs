@@ -1,6 +1,6 @@
 //! Unit tests of the worker's checks on what a backend returns.
 
-use super::logits_problem;
+use super::{check_context, logits_problem};
 
 #[test]
 fn non_finite_or_all_equal_logits_are_a_problem() {
@@ -13,4 +13,19 @@ fn non_finite_or_all_equal_logits_are_a_problem() {
     assert!(inf.contains("4 of 4"), "{inf}");
     let flat = logits_problem(&[0.25; 8]).unwrap();
     assert!(flat.contains("all 8 logits are equal"), "{flat}");
+}
+
+#[test]
+fn a_point_past_the_models_context_is_refused_naming_the_figures() {
+    let m = std::path::Path::new("/m/kjv-micro-int4.onnx");
+    // The last generated token is never fed back: prompt + gen - 1 positions.
+    assert!(check_context(9, 120, 128, m).is_ok());
+    assert!(check_context(0, 0, 0, m).is_ok());
+    let e = check_context(9, 121, 128, m).unwrap_err().to_string();
+    assert!(
+        e.contains("9 tokens and 121 generated need 129 positions"),
+        "{e}"
+    );
+    assert!(e.contains("kjv-micro-int4.onnx (128 positions)"), "{e}");
+    assert!(e.contains("lower `gen_tokens`"), "{e}");
 }

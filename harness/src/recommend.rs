@@ -16,7 +16,7 @@ pub use render::{render_json, render_markdown};
 
 use serde::Serialize;
 
-use crate::results::{PointStatus, Report, Verdict};
+use crate::results::{PointStatus, Report, Verdict, BYTES_PER_MIB};
 
 /// The limits a configuration must meet; `None` means no limit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -97,11 +97,9 @@ pub struct Candidate {
 
 impl Candidate {
     pub fn peak_ram_mib(&self) -> Option<f64> {
-        self.peak_ram_bytes.map(|b| b as f64 / MIB)
+        self.peak_ram_bytes.map(|b| b as f64 / BYTES_PER_MIB)
     }
 }
-
-const MIB: f64 = 1024.0 * 1024.0;
 
 /// The constraint a configuration broke first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -30,6 +30,9 @@ pub use power::{PowerMetrics, ThermalMetrics};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Bytes in a MiB: every RAM figure the reports, charts, TUI and `recommend` show is in MiB.
+pub const BYTES_PER_MIB: f64 = 1024.0 * 1024.0;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,

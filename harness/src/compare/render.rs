@@ -9,7 +9,7 @@ use super::{Comparison, Row, RunRef, Verdict};
 fn num(v: Option<f64>) -> String {
     match v {
         None => "n/a".into(),
-        Some(x) if x.abs() >= 1e6 => format!("{:.1} Mi", x / (1024.0 * 1024.0)),
+        Some(x) if x.abs() >= 1e6 => format!("{:.1} Mi", x / crate::results::BYTES_PER_MIB),
         Some(x) if x.abs() >= 100.0 => format!("{x:.1}"),
         Some(x) if x.abs() >= 1.0 => format!("{x:.2}"),
         Some(x) => format!("{x:.4}"),

@@ -12,7 +12,7 @@ use reasons::Reasons;
 
 use std::fmt::Write;
 
-use crate::results::{PointResult, PointStatus, Report};
+use crate::results::{PointResult, PointStatus, Report, BYTES_PER_MIB};
 
 fn ms(ns: f64) -> String {
     format!("{:.2}", ns / 1e6)
@@ -21,7 +21,7 @@ fn ms(ns: f64) -> String {
 fn mib(b: Option<u64>) -> String {
     b.map_or_else(
         || "n/a".into(),
-        |b| format!("{:.1}", b as f64 / (1024.0 * 1024.0)),
+        |b| format!("{:.1}", b as f64 / BYTES_PER_MIB),
     )
 }
 

@@ -169,5 +169,5 @@ pub(crate) fn or_na(value: Option<f64>, decimals: usize, unit: &str) -> String {
 }
 
 pub(crate) fn mib(bytes: Option<u64>) -> Option<f64> {
-    bytes.map(|b| b as f64 / (1024.0 * 1024.0))
+    bytes.map(|b| b as f64 / crate::results::BYTES_PER_MIB)
 }

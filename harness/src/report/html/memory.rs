@@ -3,12 +3,11 @@
 
 use super::svg::{color, thin_max, Line, Stroke, XyChart, INK};
 use super::{figure, grid, groups, measured, missing, point_name};
-use crate::results::{PointResult, Report};
+use crate::results::{PointResult, Report, BYTES_PER_MIB};
 
 const PER_CHART: usize = 6;
 /// RSS samples drawn per point (10 ms apart: a longer run is thinned to bucket maxima).
 const MAX_LINE_POINTS: usize = 800;
-const MIB: f64 = 1024.0 * 1024.0;
 
 /// Where on the timeline a peak of `bytes` is first reached (the last sample when never).
 fn time_of(p: &PointResult, bytes: u64) -> Option<f64> {
@@ -47,16 +46,16 @@ pub fn section(r: &Report) -> String {
                     p.memory
                         .rss_timeline
                         .iter()
-                        .map(|s| (s.t_ms / 1e3, s.rss_bytes as f64 / MIB))
+                        .map(|s| (s.t_ms / 1e3, s.rss_bytes as f64 / BYTES_PER_MIB))
                         .collect(),
                     MAX_LINE_POINTS,
                 ),
             ));
             if let Some(b) = p.memory.peak_rss_load_bytes {
-                load_peaks.extend(time_of(p, b).map(|t| (t, b as f64 / MIB)));
+                load_peaks.extend(time_of(p, b).map(|t| (t, b as f64 / BYTES_PER_MIB)));
             }
             if let Some(b) = p.memory.peak_rss_steady_bytes {
-                steady_peaks.extend(time_of(p, b).map(|t| (t, b as f64 / MIB)));
+                steady_peaks.extend(time_of(p, b).map(|t| (t, b as f64 / BYTES_PER_MIB)));
             }
         }
         lines.push(Line::new(

@@ -5,9 +5,7 @@
 use super::svg::{color, Line, Stroke, XyChart, INK};
 use super::{figure, grid, measured, missing, point_name};
 use crate::recommend::pareto_front;
-use crate::results::{PointResult, Report};
-
-const MIB: f64 = 1024.0 * 1024.0;
+use crate::results::{PointResult, Report, BYTES_PER_MIB};
 
 pub fn section(r: &Report) -> String {
     let pts: Vec<(&PointResult, f64, f64, Option<f64>)> = measured(r)
@@ -45,7 +43,7 @@ pub fn section(r: &Report) -> String {
                 point_name(r, p),
                 color(i),
                 Stroke::Markers,
-                vec![(ram / MIB, *tok_s)],
+                vec![(ram / BYTES_PER_MIB, *tok_s)],
             )
             .with_radius(radius(*e))
         })
@@ -54,7 +52,7 @@ pub fn section(r: &Report) -> String {
         .iter()
         .zip(&front)
         .filter(|(_, f)| **f)
-        .map(|(p, _)| (p.2 / MIB, p.1))
+        .map(|(p, _)| (p.2 / BYTES_PER_MIB, p.1))
         .collect();
     on_front.sort_by(|a, b| a.0.total_cmp(&b.0));
     lines.push(Line::new(

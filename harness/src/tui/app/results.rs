@@ -47,7 +47,7 @@ impl ResultRow {
             peak_ram_mib: mem
                 .peak_rss_steady_bytes
                 .or(mem.peak_rss_load_bytes)
-                .map(|b| b as f64 / (1024.0 * 1024.0)),
+                .map(|b| b as f64 / crate::results::BYTES_PER_MIB),
             j_per_token: energy_per_token_j(result),
         })
     }

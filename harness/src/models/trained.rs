@@ -28,8 +28,33 @@ mod enabled {
     }
 
     /// The cached model of `preset`/`seed` (training it on first use), from `root` or the
-    /// default cache; `corpus_file` replaces the KJV.
+    /// default cache; `corpus_file` replaces the KJV. Kept for the process: a run asks for the
+    /// same model for every point and every verify variant, and reading and hashing the corpus
+    /// and loading the weights once is enough (this also says "found"/"training" once).
     pub fn cached(
+        preset: TrainPreset,
+        seed: u64,
+        corpus_file: Option<&Path>,
+        root: Option<&Path>,
+    ) -> Result<CachedModel> {
+        type Key = (TrainPreset, u64, Option<PathBuf>, Option<PathBuf>);
+        static KEPT: std::sync::Mutex<Vec<(Key, CachedModel)>> = std::sync::Mutex::new(Vec::new());
+        let key: Key = (
+            preset,
+            seed,
+            corpus_file.map(Path::to_path_buf),
+            root.map(Path::to_path_buf),
+        );
+        let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, m)) = kept.iter().find(|(k, _)| *k == key) {
+            return Ok(m.clone());
+        }
+        let m = load_or_train(preset, seed, corpus_file, root)?;
+        kept.push((key, m.clone()));
+        Ok(m)
+    }
+
+    fn load_or_train(
         preset: TrainPreset,
         seed: u64,
         corpus_file: Option<&Path>,
@@ -46,21 +71,11 @@ mod enabled {
             None => corpus::load(cache::default_root().as_deref().and_then(Path::parent))?,
         };
         let dir = cache::model_dir(&root, preset, seed, &corpus.sha256);
-        // Said once per process (a run materializes the same model for every point).
-        static SAID: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-        let first_time = {
-            let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
-            let new = !said.contains(&dir);
-            said.push(dir.clone());
-            new
-        };
         if dir.join(cache::WEIGHTS_FILE).is_file() {
-            if first_time {
-                eprintln!(
-                    "{preset}: trained model found in {}, not retraining",
-                    dir.display()
-                );
-            }
+            eprintln!(
+                "{preset}: trained model found in {}, not retraining",
+                dir.display()
+            );
         } else {
             eprintln!(
                 "{preset}: training on {} (first use; cached in {} afterwards)",

@@ -112,7 +112,14 @@ fn prefill(c: &mut Criterion) {
     let x = data(n * cols, 4);
     let mut g = c.benchmark_group(format!("batch64_{rows}x{cols}"));
     g.throughput(Throughput::Elements((rows * cols * n) as u64));
-    let types = [GgmlType::F32, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4K];
+    let types = [
+        GgmlType::F32,
+        GgmlType::Q8_0,
+        GgmlType::Q4_0,
+        GgmlType::Q5_0,
+        GgmlType::Q4K,
+        GgmlType::Q6K,
+    ];
     for (ty, x8) in variants(&types) {
         let w = weights(ty, x8, &wf, rows);
         for k in kernels::sets() {

@@ -35,7 +35,8 @@ fn kernels() -> Result<&'static kernels::Kernels, BackendError> {
 }
 
 /// Environment variable that forces the weight layout: `auto` (default: measured at load,
-/// [`Layout::Measure`]), `on`/`1` (row-interleaved Q4_0/Q8_0/Q4_K), `off`/`0` (file layout).
+/// [`Layout::Measure`]), `on`/`1` (row-interleaved Q4_0/Q5_0/Q8_0/Q4_K/Q6_K), `off`/`0` (file
+/// layout).
 pub const INTERLEAVE_ENV: &str = "EDGEBENCH_INTERLEAVE";
 
 fn layout() -> Result<Layout, BackendError> {
@@ -102,13 +103,15 @@ impl Backend for ReferenceBackend {
         )?;
         LAST_THREADS.store(model.threads(), Ordering::Relaxed);
         let used = if model.interleaved() {
-            "Q4_0/Q8_0/Q4_K rows interleaved by 8 at load (x8)"
+            "Q4_0/Q5_0/Q8_0/Q4_K/Q6_K rows interleaved by 8 at load (x8)"
         } else {
             "file layout"
         };
         let how = match (model.tuning(), layout()?) {
             (Some(t), _) => format!("measured at load: {t}"),
-            (None, Layout::Measure) => "nothing to measure (no Q4_0/Q8_0/Q4_K matrix)".into(),
+            (None, Layout::Measure) => {
+                "nothing to measure (no Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrix)".into()
+            }
             (None, _) => format!("forced by {INTERLEAVE_ENV}"),
         };
         let choice = [model.kernels().name.to_string(), used.to_string(), how];
@@ -131,7 +134,9 @@ impl Backend for ReferenceBackend {
                 match layout() {
                     Ok(Layout::Measure) => "chosen at load by measurement".into(),
                     Ok(Layout::X8) => {
-                        format!("Q4_0/Q8_0/Q4_K rows interleaved by 8 ({INTERLEAVE_ENV}=on)")
+                        format!(
+                            "Q4_0/Q5_0/Q8_0/Q4_K/Q6_K rows interleaved by 8 ({INTERLEAVE_ENV}=on)"
+                        )
                     }
                     Ok(Layout::File) => format!("file layout ({INTERLEAVE_ENV}=off)"),
                     Err(e) => format!("invalid: {e}"),

@@ -78,7 +78,7 @@ pub type DotFloat = fn(w: &[u8], rows: usize, x: &[f32], out: &mut [f32]);
 pub type DotQ8 = fn(w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32]);
 /// As [`DotFloat`] with activations quantized to Q8_K blocks (Q4_K, Q6_K weights).
 pub type DotQ8K = fn(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]);
-/// Row-interleaved ([`crate::quant::x8`]) Q4_0/Q8_0 weights, `rows` (a multiple of 8) rows
+/// Row-interleaved ([`crate::quant::x8`]) Q4_0/Q5_0/Q8_0 weights, `rows` (a multiple of 8) rows
 /// of them, against `n = out.len() / rows` Q8_0 activation rows; `asum[i]` is the sum of the
 /// quants of activation block `a[i]`; `out[t * rows + r]`.
 pub type DotX8 = fn(w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32]);
@@ -113,11 +113,16 @@ pub struct Kernels {
     pub dot_q5_0: DotQ8,
     /// Row-interleaved Q4_0 weights (see [`DotX8`]).
     pub dot_q4_0x8: DotX8,
+    /// Row-interleaved Q5_0 weights ([`crate::quant::x8::q50`], see [`DotX8`]).
+    pub dot_q5_0x8: DotX8,
     /// Row-interleaved Q8_0 weights (see [`DotX8`]).
     pub dot_q8_0x8: DotX8,
     /// Row-interleaved Q4_K weights ([`crate::quant::x8::q4k`]), `rows` a multiple of 8,
     /// against Q8_K activation rows.
     pub dot_q4_kx8: DotQ8K,
+    /// Row-interleaved Q6_K weights ([`crate::quant::x8::q6k`]), `rows` a multiple of 8,
+    /// against Q8_K activation rows.
+    pub dot_q6_kx8: DotQ8K,
     /// Q4_K weight row: Σ_superblocks dw·da·Σ_j sc_j·Σ(q·qa) − dminw·da·Σ_j m_j·bsum_j.
     pub dot_q4_k: DotQ8K,
     /// Q6_K weight row: Σ_superblocks dw·da·Σ_j sc_j·Σ((q−32)·qa).

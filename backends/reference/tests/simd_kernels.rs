@@ -153,7 +153,7 @@ proptest! {
         let asum: Vec<i32> = a.iter().map(kernels::scalar_x8::block_sum).collect();
         let ad = deq8(&a);
         let raw: Vec<u8> = common::gaussian(rows * nb * 35, seed ^ 11).iter().map(|v| (v * 1e3) as i64 as u8).collect();
-        for (ty, bb) in [(GgmlType::Q8_0, 34usize), (GgmlType::Q4_0, 18)] {
+        for (ty, bb) in [(GgmlType::Q8_0, 34usize), (GgmlType::Q4_0, 18), (GgmlType::Q5_0, 22)] {
             let mut w = raw[..rows * nb * bb].to_vec();
             for (i, b) in w.chunks_exact_mut(bb).enumerate() {
                 random_block(ty, b, &[raw[rows * nb * 34 + i]]);
@@ -161,7 +161,11 @@ proptest! {
             let mut wd = vec![0f32; rows * cols];
             prop_assert!(quant::dequantize(ty, &w, &mut wd));
             let packed = x8::pack(ty, &w, rows).unwrap();
-            let pick = |k: &Kernels| if ty == GgmlType::Q4_0 { k.dot_q4_0x8 } else { k.dot_q8_0x8 };
+            let pick = |k: &Kernels| match ty {
+                GgmlType::Q4_0 => k.dot_q4_0x8,
+                GgmlType::Q5_0 => k.dot_q5_0x8,
+                _ => k.dot_q8_0x8,
+            };
             let mut want = vec![0f32; rows * n];
             pick(scalar())(&packed, rows, &a, &asum, &mut want);
             for k in simd_sets() {
@@ -173,7 +177,11 @@ proptest! {
             }
             // The interleaved oracle computes the file-layout dot product, summed in another order.
             let mut file = vec![0f32; rows * n];
-            let f = if ty == GgmlType::Q4_0 { scalar().dot_q4_0 } else { scalar().dot_q8_0 };
+            let f = match ty {
+                GgmlType::Q4_0 => scalar().dot_q4_0,
+                GgmlType::Q5_0 => scalar().dot_q5_0,
+                _ => scalar().dot_q8_0,
+            };
             f(&w, rows, &a, &mut file);
             for t in 0..n {
                 for r in 0..rows {
@@ -216,6 +224,40 @@ proptest! {
                 let mag = magnitude(&wd[r * cols..(r + 1) * cols], &ad[t * cols..(t + 1) * cols]) * 4.0;
                 let (p, q) = (want[t * rows + r], file[t * rows + r]);
                 prop_assert!((f64::from(p) - f64::from(q)).abs() <= 1e-5 * mag, "q4_k [{t},{r}] x8 {p} vs file {q} (magnitude {mag})");
+            }
+        }
+    }
+
+    #[test]
+    fn interleaved_q6_k_dots_agree(nb in 0usize..=4, groups in 1usize..=2, n in 1usize..=6, seed in any::<u64>(), amp in -6i32..6) {
+        let (rows, cols) = (8 * groups, nb * QK_K);
+        let a = acts(n, cols, QK_K, seed, amp, q8_k::quantize_row);
+        let ad = deq8k(&a);
+        let raw: Vec<u8> = common::gaussian(rows * nb * 211, seed ^ 17).iter().map(|v| (v * 1e3) as i64 as u8).collect();
+        let mut w = raw[..rows * nb * 210].to_vec();
+        for (i, b) in w.chunks_exact_mut(210).enumerate() {
+            random_block(GgmlType::Q6K, b, &raw[rows * nb * 210 + i..][..1]);
+        }
+        let mut wd = vec![0f32; rows * cols];
+        prop_assert!(quant::dequantize(GgmlType::Q6K, &w, &mut wd));
+        let packed = x8::pack(GgmlType::Q6K, &w, rows).unwrap();
+        prop_assert_eq!(packed.len(), w.len());
+        let mut want = vec![0f32; rows * n];
+        (scalar().dot_q6_kx8)(&packed, rows, &a, &mut want);
+        for k in simd_sets() {
+            let mut got = vec![0f32; rows * n];
+            (k.dot_q6_kx8)(&packed, rows, &a, &mut got);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                prop_assert!(close(*g, *w, 0.0), "{} q6_k x8 [{i}] {g} vs {w}", k.name);
+            }
+        }
+        let mut file = vec![0f32; rows * n];
+        (scalar().dot_q6_k)(&w, rows, &a, &mut file);
+        for t in 0..n {
+            for r in 0..rows {
+                let mag = magnitude(&wd[r * cols..(r + 1) * cols], &ad[t * cols..(t + 1) * cols]);
+                let (p, q) = (want[t * rows + r], file[t * rows + r]);
+                prop_assert!((f64::from(p) - f64::from(q)).abs() <= 1e-5 * mag, "q6_k [{t},{r}] x8 {p} vs file {q} (magnitude {mag})");
             }
         }
     }

@@ -216,6 +216,21 @@ impl GgufFile {
         &self.map
     }
 
+    /// Map the pages of bytes `start..start + len` into this process now rather than one page
+    /// fault at a time on first use (`MADV_POPULATE_READ`, Linux 5.14+; llama.cpp maps its
+    /// files with `MAP_POPULATE` for the same reason): without it the first forward pass paid
+    /// for faulting in every weight it read. Best effort: a no-op for in-memory copies, on other
+    /// systems, or where the kernel refuses (older kernels: the pages then fault in as before).
+    pub fn populate(&self, start: usize, len: usize) {
+        if !self.file_backed || len == 0 || start.saturating_add(len) > self.map.len() {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        let _ = self
+            .map
+            .advise_range(memmap2::Advice::PopulateRead, start, len);
+    }
+
     /// Drop the pages of bytes `start..start + len` from this process's resident memory
     /// (`MADV_DONTNEED`); touching them again reads them back from the file. Used after a
     /// tensor was copied into another layout, so the copy is not counted twice. Best effort:

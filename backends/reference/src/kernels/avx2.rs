@@ -15,7 +15,10 @@
 //! to `kernels`, which hands it out only when [`detected`] is true) and unaligned loads and
 //! stores on slices whose length is asserted first.
 
-use super::x86_x8::{dot_q4_0x8_avx2, dot_q4_kx8_avx2, dot_q8_0x8_avx2, X8_PREFETCH_BYTES};
+use super::x86_x8::{
+    dot_q4_0x8_avx2, dot_q4_kx8_avx2, dot_q5_0x8_avx2, dot_q6_kx8_avx2, dot_q8_0x8_avx2,
+    X8_PREFETCH_BYTES,
+};
 use super::{scalar, Kernels};
 use crate::quant::{q4_0, q4_k, q5_0, q6_k, q8_0, BlockQ8, BlockQ8K, QK};
 use std::arch::x86_64::*;
@@ -36,8 +39,10 @@ pub(super) static KERNELS: Kernels = Kernels {
     dot_q4_0: guarded!(dot_q4_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q5_0: guarded!(dot_q5_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q4_0x8: guarded!(dot_q4_0x8_avx2::<0>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q5_0x8: guarded!(dot_q5_0x8_avx2::<0>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     dot_q8_0x8: guarded!(dot_q8_0x8_avx2::<0>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     dot_q4_kx8: guarded!(dot_q4_kx8_avx2, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
+    dot_q6_kx8: guarded!(dot_q6_kx8_avx2::<0>, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q4_k: guarded!(dot_q4_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q6_k: guarded!(dot_q6_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     quantize_q8_0: guarded!(quantize_q8_0, (x: &[f32], out: &mut [BlockQ8])),
@@ -50,11 +55,13 @@ pub(super) static KERNELS: Kernels = Kernels {
     attend: guarded!(attend, (q: &[f32], k: &[f32], v: &[f32], stride: usize, len: usize, scale: f32, scores: &mut [f32], out: &mut [f32])),
 };
 
-/// [`KERNELS`] with the interleaved Q4_0/Q8_0 products prefetching ahead of their weight
-/// stream (same results; see `vnni::KERNELS_PF`).
+/// [`KERNELS`] with the interleaved Q4_0/Q5_0/Q8_0/Q6_K products prefetching ahead of their
+/// weight stream (same results; see `vnni::KERNELS_PF`).
 pub(super) static KERNELS_PF: Kernels = Kernels {
     name: "avx2-pf",
     dot_q4_0x8: guarded!(dot_q4_0x8_avx2::<X8_PREFETCH_BYTES>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q5_0x8: guarded!(dot_q5_0x8_avx2::<X8_PREFETCH_BYTES>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q6_kx8: guarded!(dot_q6_kx8_avx2::<X8_PREFETCH_BYTES>, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q8_0x8: guarded!(dot_q8_0x8_avx2::<X8_PREFETCH_BYTES>, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     ..KERNELS
 };
@@ -361,7 +368,7 @@ fn prefetch_rows(rb: usize) -> usize {
 /// `[reduce8(a0), reduce8(a1), reduce8(a2), reduce8(a3)]` in one vector.
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn hsum4x(a: [__m256; 4]) -> __m128 {
+pub(super) fn hsum4x(a: [__m256; 4]) -> __m128 {
     let s: [__m128; 4] =
         a.map(|v| _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v)));
     // t01 = [s0_0 + s0_2, s0_1 + s0_3, s1_0 + s1_2, s1_1 + s1_3]
@@ -693,7 +700,8 @@ fn dot_q6_k(w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32]) {
 
 // ---------------------------------------------------------------- float dots
 
-/// Σ w·x over `n` elements with 4 × 8 FMA lanes, then 8-wide steps, then a scalar tail.
+/// `scalar::fdot`: Σ w·x over `n` elements with 4 × 8 fused lanes, then 8-wide steps, then
+/// the fused scalar tail.
 /// `load_w(i)` loads weights `i..i+8`; `w_at(i)` reads one.
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
@@ -715,7 +723,7 @@ fn fdot_rows<const R: usize>(
             let wv = load_w(i + 8 * u);
             for (r, acc) in acc.iter_mut().enumerate() {
                 let xv = load_f32x8(&x[(t + r) * n + i + 8 * u..]);
-                acc[u] = _mm256_add_ps(acc[u], _mm256_mul_ps(wv, xv));
+                acc[u] = _mm256_fmadd_ps(wv, xv, acc[u]);
             }
         }
         i += 32;
@@ -723,7 +731,7 @@ fn fdot_rows<const R: usize>(
     while i + 8 <= n {
         let wv = load_w(i);
         for (r, acc) in acc.iter_mut().enumerate() {
-            acc[0] = _mm256_add_ps(acc[0], _mm256_mul_ps(wv, load_f32x8(&x[(t + r) * n + i..])));
+            acc[0] = _mm256_fmadd_ps(wv, load_f32x8(&x[(t + r) * n + i..]), acc[0]);
         }
         i += 8;
     }
@@ -731,7 +739,7 @@ fn fdot_rows<const R: usize>(
         let s = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
         let mut tail = 0f32;
         for j in i..n {
-            tail += w_at(j) * x[(t + r) * n + j];
+            tail = w_at(j).mul_add(x[(t + r) * n + j], tail);
         }
         out[(t + r) * stride + r0] = hsum(s) + tail;
     }

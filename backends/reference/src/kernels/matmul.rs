@@ -14,8 +14,8 @@ use crate::gguf::GgmlType;
 use crate::quant::{x8, BlockQ8, BlockQ8K, QK, QK_K};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A weight matrix `[rows, cols]` (ggml dims `[cols, rows]`): file layout, or Q4_0/Q8_0/Q4_K
-/// rows interleaved by eight ([`crate::quant::x8`]) when `x8` is set.
+/// A weight matrix `[rows, cols]` (ggml dims `[cols, rows]`): file layout, or
+/// Q4_0/Q5_0/Q8_0/Q4_K/Q6_K rows interleaved by eight ([`crate::quant::x8`]) when `x8` is set.
 #[derive(Debug, Clone, Copy)]
 pub struct MatRef<'a> {
     pub ggml_type: GgmlType,
@@ -42,7 +42,7 @@ pub struct Task<'a, 'o> {
 #[derive(Debug, Default)]
 pub struct MatmulScratch {
     q8: Vec<BlockQ8>,
-    /// Σ of each Q8_0 activation block's quants (for interleaved Q4_0).
+    /// Σ of each Q8_0 activation block's quants (for interleaved Q4_0 and Q5_0).
     q8_sums: Vec<i32>,
     q8k: Vec<BlockQ8K>,
 }
@@ -84,8 +84,15 @@ unsafe impl Send for OutPtr {}
 // SAFETY: as above.
 unsafe impl Sync for OutPtr {}
 
-/// Activation rows processed per kernel call (bounds the on-stack output buffer).
+/// Activation rows processed per kernel call.
 const T_BLOCK: usize = 64;
+
+thread_local! {
+    /// A chunk's `[t][r]` outputs before they are scattered into the task's rows, kept per
+    /// thread between calls: allocating it per call (up to 64 × 1536 floats) cost an `mmap`,
+    /// page faults and a memset in every prefill matrix product.
+    static CHUNK_OUT: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// Every task's product with the same activations `x` (`[n, cols]`), on `pool`'s threads
 /// (`None`: the calling thread only).
@@ -196,8 +203,10 @@ pub fn matmul_many(
             let sums = || &q8_sums[t0 * per8..(t0 + tn) * per8];
             return match w.ggml_type {
                 GgmlType::Q4_0 => (k.dot_q4_0x8)(wr, rows, a8(), sums(), o),
+                GgmlType::Q5_0 => (k.dot_q5_0x8)(wr, rows, a8(), sums(), o),
                 GgmlType::Q8_0 => (k.dot_q8_0x8)(wr, rows, a8(), sums(), o),
                 GgmlType::Q4K => (k.dot_q4_kx8)(wr, rows, ak(), o),
+                GgmlType::Q6K => (k.dot_q6_kx8)(wr, rows, ak(), o),
                 other => panic!("matmul: no interleaved kernel for {other}"),
             };
         }
@@ -214,7 +223,6 @@ pub fn matmul_many(
         }
     };
     let work = |_tid: usize| {
-        let mut tmp = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(&(ti, r0, r1)) = items.get(i) else {
@@ -222,30 +230,40 @@ pub fn matmul_many(
             };
             let (w, out) = (&mats[ti], outs[ti]);
             let rows = r1 - r0;
-            if n == 1 {
-                assert!(r1 <= out.1);
-                // SAFETY: rows r0..r1 of the single output row belong to this chunk alone, are
-                // in bounds (checked above), and the buffer outlives the call.
-                let o = unsafe { std::slice::from_raw_parts_mut(out.0.add(r0), rows) };
-                call(w, r0, rows, 0, 1, o);
+            if n == 1 || rows == w.rows {
+                // One output row, or a chunk of all the rows: the kernel's `[t][r]` output is
+                // the task's own layout, so it writes there directly.
+                let (start, len) = (r0, (n - 1) * w.rows + rows);
+                assert!(start + len <= out.1);
+                // SAFETY: elements start..start + len are in bounds (checked above) and belong
+                // to this chunk alone (for n > 1 the chunk is the whole matrix); the buffer
+                // outlives the call.
+                let o = unsafe { std::slice::from_raw_parts_mut(out.0.add(start), len) };
+                let mut t0 = 0;
+                while t0 < n {
+                    let tn = T_BLOCK.min(n - t0);
+                    call(w, r0, rows, t0, tn, &mut o[t0 * rows..(t0 + tn) * rows]);
+                    t0 += tn;
+                }
                 continue;
             }
-            let mut t0 = 0;
-            while t0 < n {
-                let tn = T_BLOCK.min(n - t0);
-                tmp.resize(tn * rows, 0f32);
-                call(w, r0, rows, t0, tn, &mut tmp);
-                for t in 0..tn {
-                    for r in 0..rows {
-                        let idx = (t0 + t) * w.rows + r0 + r;
-                        assert!(idx < out.1);
-                        // SAFETY: idx is in bounds (checked above) and element (t0 + t, r0 + r)
-                        // belongs to this chunk alone; the buffer outlives the call.
-                        unsafe { *out.0.add(idx) = tmp[t * rows + r] };
+            CHUNK_OUT.with_borrow_mut(|tmp| {
+                let mut t0 = 0;
+                while t0 < n {
+                    let tn = T_BLOCK.min(n - t0);
+                    tmp.resize(tn * rows, 0f32);
+                    call(w, r0, rows, t0, tn, &mut tmp[..tn * rows]);
+                    for t in 0..tn {
+                        let at = (t0 + t) * w.rows + r0;
+                        assert!(at + rows <= out.1);
+                        // SAFETY: elements at..at + rows are in bounds (checked above) and
+                        // belong to this chunk alone; the buffer outlives the call.
+                        let o = unsafe { std::slice::from_raw_parts_mut(out.0.add(at), rows) };
+                        o.copy_from_slice(&tmp[t * rows..(t + 1) * rows]);
                     }
+                    t0 += tn;
                 }
-                t0 += tn;
-            }
+            });
         }
     };
     match pool {

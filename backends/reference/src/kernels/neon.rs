@@ -3,7 +3,8 @@
 //! line by line: weights are unpacked with the *same scalar code* (`q5_0::unpack`, nibble
 //! masks), and NEON does the integer dot of 32 bytes into the 8 canonical lanes (lane `l` =
 //! Σ products `4l..4l+4`: `vmull_s8` + pairwise adds here, `sdot` in `neon-dotprod`) and the
-//! 8-lane float accumulation (separate multiply and add, never fused), reduced as
+//! 8-lane float accumulation (a separate multiply and add for the quantized blocks, fused
+//! `vfmaq_f32` for the float dots, as the oracle does each), reduced as
 //! `scalar::reduce8`. It therefore computes bit-for-bit what the scalar oracle computes;
 //! `tests/simd_kernels.rs` checks that under QEMU in CI (`.ci/aarch64.sh`) and on boards.
 //! The integer block dots are in `neon_int.rs`, the interleaved ones in `neon_x8.rs`, each
@@ -27,8 +28,10 @@ pub(super) static KERNELS: Kernels = Kernels {
     dot_q4_0: guarded!(dot_q4_0 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q5_0: guarded!(dot_q5_0 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q4_0x8: guarded!(dot_q4_0x8 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q5_0x8: guarded!(dot_q5_0x8 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     dot_q8_0x8: guarded!(dot_q8_0x8 if detected, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     dot_q4_kx8: guarded!(dot_q4_kx8 if detected, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
+    dot_q6_kx8: guarded!(dot_q6_kx8 if detected, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q4_k: guarded!(dot_q4_k if detected, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q6_k: guarded!(dot_q6_k if detected, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     quantize_q8_0: scalar::KERNELS.quantize_q8_0,
@@ -42,7 +45,7 @@ pub(super) static KERNELS: Kernels = Kernels {
 };
 
 use neon_int::plain::{dot_q4_0, dot_q4_k, dot_q5_0, dot_q6_k, dot_q8_0};
-use neon_x8::plain::{dot_q4_0x8, dot_q4_kx8, dot_q8_0x8};
+use neon_x8::plain::{dot_q4_0x8, dot_q4_kx8, dot_q5_0x8, dot_q6_kx8, dot_q8_0x8};
 
 /// `acc` plus the canonical 4-byte lanes of `w·a` (lane k += Σ bytes `4k..4k+4`), ARMv8.0:
 /// widening multiplies and pairwise adds ([`dot4_lanes`]).
@@ -128,7 +131,7 @@ pub(super) fn dot4_lanes(w: int8x16_t, a: int8x16_t) -> int32x4_t {
     }
 }
 
-/// `scalar::fdot`: 4 × 8 lanes over steps of 32, steps of 8 into the first, combined as
+/// `scalar::fdot`: 4 × 8 fused lanes over steps of 32, steps of 8 into the first, combined as
 /// `(acc0 + acc1) + (acc2 + acc3)`, reduced, plus the in-order tail.
 #[allow(unused_unsafe)]
 fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
@@ -142,10 +145,9 @@ fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
         // SAFETY: 4 readable floats (asserted).
         unsafe { vld1q_f32(x.as_ptr().add(i)) }
     };
-    // `a + w·x` on four lanes, multiply then add.
+    // `a + w·x` on four lanes, fused (one rounding, as `f32::mul_add`).
     // SAFETY: register intrinsics only.
-    let ma =
-        |a: float32x4_t, w: float32x4_t, x: float32x4_t| unsafe { vaddq_f32(a, vmulq_f32(w, x)) };
+    let ma = |a: float32x4_t, w: float32x4_t, x: float32x4_t| unsafe { vfmaq_f32(a, w, x) };
     // SAFETY: register intrinsics only.
     let add = |a: float32x4_t, b: float32x4_t| unsafe { vaddq_f32(a, b) };
     let mut acc = [f8_zero(); 4];
@@ -170,7 +172,7 @@ fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
     );
     let mut tail = 0f32;
     for (j, &xj) in x.iter().enumerate().take(n).skip(i) {
-        tail += w(j) * xj;
+        tail = w(j).mul_add(xj, tail);
     }
     f8_reduce(s) + tail
 }

@@ -7,7 +7,7 @@
 //! comparison. The float kernels are `neon`'s.
 
 use super::neon_int::sdot::{dot_q4_0, dot_q4_k, dot_q5_0, dot_q6_k, dot_q8_0};
-use super::neon_x8::sdot::{dot_q4_0x8, dot_q4_kx8, dot_q8_0x8};
+use super::neon_x8::sdot::{dot_q4_0x8, dot_q4_kx8, dot_q5_0x8, dot_q6_kx8, dot_q8_0x8};
 use super::{neon, Kernels};
 use crate::quant::{BlockQ8, BlockQ8K};
 
@@ -22,8 +22,10 @@ pub(super) static KERNELS: Kernels = Kernels {
     dot_q4_0: guarded!(dot_q4_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q5_0: guarded!(dot_q5_0, (w: &[u8], rows: usize, a: &[BlockQ8], out: &mut [f32])),
     dot_q4_0x8: guarded!(dot_q4_0x8, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
+    dot_q5_0x8: guarded!(dot_q5_0x8, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     dot_q8_0x8: guarded!(dot_q8_0x8, (w: &[u8], rows: usize, a: &[BlockQ8], asum: &[i32], out: &mut [f32])),
     dot_q4_kx8: guarded!(dot_q4_kx8, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
+    dot_q6_kx8: guarded!(dot_q6_kx8, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q4_k: guarded!(dot_q4_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     dot_q6_k: guarded!(dot_q6_k, (w: &[u8], rows: usize, a: &[BlockQ8K], out: &mut [f32])),
     ..neon::KERNELS

@@ -1,4 +1,4 @@
-//! aarch64 NEON versions of the row-interleaved Q4_0/Q8_0/Q4_K dot products
+//! aarch64 NEON versions of the row-interleaved Q4_0/Q5_0/Q8_0/Q4_K/Q6_K dot products
 //! ([`crate::quant::x8`]), one body stamped out by [`x8_kernels!`] for each NEON set with its
 //! 4-byte dot: `plain` (`neon`: `vmull_s8` + pairwise adds) and `sdot` (`neon-dotprod`).
 //!
@@ -6,8 +6,8 @@
 //! rows 4..8 in the next; the 4-byte dot against the broadcast 4-byte activation chunk leaves
 //! row r's sum in lane r (`sdot` computes exactly that), the integers of the scalar twin, and
 //! the float steps (`(d_w·d_a)·sum`, multiply then add) are the twin's too, so results agree
-//! with [`super::scalar_x8`] bit for bit. Q4_0 and Q8_0 read a group's weights once for up to
-//! four activation rows (prefill), as the x86 versions do.
+//! with [`super::scalar_x8`] bit for bit. Q4_0, Q5_0 and Q8_0 read a group's weights once for
+//! up to four activation rows (prefill), as the x86 versions do.
 //!
 //! `unsafe` here: unaligned loads and stores on slices whose lengths were checked by
 //! `x8_shape`/`x8k_shape` or sliced to size first.
@@ -31,9 +31,11 @@ fn for_tiles(rows: usize, n: usize, mut tile: impl FnMut(usize, usize, usize)) {
 macro_rules! x8_kernels {
     ($feat:literal, $dot4:path) => {
         use super::for_tiles;
-        use crate::kernels::scalar_x8::{q4k_row_acc, q4k_row_sums, x8_shape, x8k_shape};
-        use crate::quant::x8::{q4k, ROWS};
-        use crate::quant::{f16, q4_0, q8_0, BlockQ8, BlockQ8K, QK_K};
+        use crate::kernels::scalar_x8::{
+            q4k_row_acc, q4k_row_sums, q6k_row_acc, x8_shape, x8k_shape, x8q6k_shape,
+        };
+        use crate::quant::x8::{q4k, q50, q6k, ROWS};
+        use crate::quant::{f16, q4_0, q5_0, q8_0, BlockQ8, BlockQ8K, QK_K};
         use std::arch::aarch64::*;
 
         /// Activation bytes `at..at+4` broadcast to the four lanes.
@@ -151,6 +153,64 @@ macro_rules! x8_kernels {
             });
         }
 
+        /// See [`crate::kernels::scalar_x8::dot_q5_0x8`]. One `ushl` per chunk half moves the
+        /// fifth bits onto bit 4 of each byte (a negative count shifts right).
+        #[target_feature(enable = $feat)]
+        pub(in crate::kernels) fn dot_q5_0x8(
+            w: &[u8],
+            rows: usize,
+            a: &[BlockQ8],
+            asum: &[i32],
+            out: &mut [f32],
+        ) {
+            const BB: usize = q5_0::BLOCK_BYTES;
+            let (nb, n) = x8_shape(w, rows, BB, a, asum, out);
+            let gb = q50::BYTES;
+            let (m4, m16) = (vdupq_n_u8(0x0f), vdupq_n_u8(0x10));
+            for_tiles(rows, n, |g, t0, tn| {
+                let zero = (vdupq_n_f32(0.0), vdupq_n_f32(0.0));
+                let mut acc = [zero; 4];
+                for b in 0..nb {
+                    let blk = &w[(g * nb + b) * gb..][..gb];
+                    let dw = scales8(blk);
+                    let qh = load_chunk(&blk[q50::QH..], 0);
+                    // Quants `nib | fifth bit << 4` of chunk half `j` ([`q50::hb_bit`]).
+                    let q5 = |nib: uint8x16_t, qh: uint8x16_t, j: u32| {
+                        let hb = vshlq_u8(qh, vdupq_n_s8(4 - j as i8));
+                        vreinterpretq_s8_u8(vorrq_u8(nib, vandq_u8(hb, m16)))
+                    };
+                    // [chunk] → (low halves, high halves), each (rows 0..4, rows 4..8).
+                    let chunks: [_; 4] = std::array::from_fn(|c| {
+                        let (v0, v1) = load_chunk(&blk[q50::QS..], c);
+                        let (jl, jh) = (q50::hb_bit(c, false), q50::hb_bit(c, true));
+                        (
+                            (
+                                q5(vandq_u8(v0, m4), qh.0, jl),
+                                q5(vandq_u8(v1, m4), qh.1, jl),
+                            ),
+                            (
+                                q5(vshrq_n_u8::<4>(v0), qh.0, jh),
+                                q5(vshrq_n_u8::<4>(v1), qh.1, jh),
+                            ),
+                        )
+                    });
+                    for (t, acc) in acc.iter_mut().enumerate().take(tn) {
+                        let i = (t0 + t) * nb + b;
+                        let (mut s0, mut s1) = (vdupq_n_s32(0), vdupq_n_s32(0));
+                        for (c, &(lo, hi)) in chunks.iter().enumerate() {
+                            let (al, ah) = (bcast4(&a[i].qs, 4 * c), bcast4(&a[i].qs, 16 + 4 * c));
+                            s0 = $dot4($dot4(s0, lo.0, al), hi.0, ah);
+                            s1 = $dot4($dot4(s1, lo.1, al), hi.1, ah);
+                        }
+                        let corr = vdupq_n_s32(16 * asum[i]);
+                        let s = (vsubq_s32(s0, corr), vsubq_s32(s1, corr));
+                        *acc = add_scaled(*acc, dw, a[i].d, s);
+                    }
+                }
+                store_tile(out, rows, g, t0, &acc[..tn]);
+            });
+        }
+
         /// See [`crate::kernels::scalar_x8::dot_q8_0x8`].
         #[target_feature(enable = $feat)]
         pub(in crate::kernels) fn dot_q8_0x8(
@@ -231,6 +291,73 @@ macro_rules! x8_kernels {
                         for (r, acc) in acc.iter_mut().enumerate() {
                             let (isum, msum) = q4k_row_sums(blk, ab, r, |j| s[j][r]);
                             *acc = q4k_row_acc(*acc, blk, ab, r, isum, msum);
+                        }
+                    }
+                    out[t * rows + g * ROWS..t * rows + (g + 1) * ROWS].copy_from_slice(&acc);
+                }
+            }
+        }
+
+        /// See [`crate::kernels::scalar_x8::dot_q6_kx8`]: NEON integer sums of the quants per
+        /// sub-block (row r in lane r; one `ushl` by `4 − 2m` puts each element's two high bits
+        /// at bits 4..6), the scale and `−32` sums in scalar integer code, then the scalar
+        /// twin's float step.
+        #[target_feature(enable = $feat)]
+        pub(in crate::kernels) fn dot_q6_kx8(
+            w: &[u8],
+            rows: usize,
+            a: &[BlockQ8K],
+            out: &mut [f32],
+        ) {
+            let (nb, n) = x8q6k_shape(w, rows, a, out);
+            let (m4, m30) = (vdupq_n_u8(0x0f), vdupq_n_u8(0x30));
+            for t in 0..n {
+                for g in 0..rows / ROWS {
+                    let mut acc = [0f32; ROWS];
+                    for b in 0..nb {
+                        let blk = &w[(g * nb + b) * q6k::BYTES..][..q6k::BYTES];
+                        let ab = &a[t * nb + b];
+                        // s[j][r]: sub-block j's quant sum of row r.
+                        let mut s = [[0i32; ROWS]; QK_K / 16];
+                        for h in 0..2 {
+                            for m in 0..4 {
+                                let shift = vdupq_n_s8(4 - 2 * m as i8);
+                                let q6 = |ql: uint8x16_t, qh: uint8x16_t| {
+                                    let nib = if m < 2 {
+                                        vandq_u8(ql, m4)
+                                    } else {
+                                        vshrq_n_u8::<4>(ql)
+                                    };
+                                    let hb = vandq_u8(vshlq_u8(qh, shift), m30);
+                                    vreinterpretq_s8_u8(vorrq_u8(nib, hb))
+                                };
+                                let zero = vdupq_n_s32(0);
+                                // [even, odd sub-block][rows 0..4, rows 4..8]
+                                let mut sj = [[zero; 2]; 2];
+                                for c in 0..8 {
+                                    let (l0, l1) =
+                                        load_chunk(&blk[q6k::QL..], 16 * h + 8 * (m % 2) + c);
+                                    let (h0, h1) = load_chunk(&blk[q6k::QH..], 8 * h + c);
+                                    let a4 = bcast4(&ab.qs, 128 * h + 32 * m + 4 * c);
+                                    let sj = &mut sj[c / 4];
+                                    sj[0] = $dot4(sj[0], q6(l0, h0), a4);
+                                    sj[1] = $dot4(sj[1], q6(l1, h1), a4);
+                                }
+                                for (e, sj) in sj.iter().enumerate() {
+                                    let dst = &mut s[8 * h + 2 * m + e];
+                                    // SAFETY: `dst` holds 8 writable i32.
+                                    unsafe {
+                                        vst1q_s32(dst.as_mut_ptr(), sj[0]);
+                                        vst1q_s32(dst.as_mut_ptr().add(4), sj[1]);
+                                    }
+                                }
+                            }
+                        }
+                        for (r, acc) in acc.iter_mut().enumerate() {
+                            let scaled: i32 = (0..QK_K / 16)
+                                .map(|j| q6k::scale(blk, r, j) * s[j][r])
+                                .sum();
+                            *acc = q6k_row_acc(*acc, blk, ab, r, scaled);
                         }
                     }
                     out[t * rows + g * ROWS..t * rows + (g + 1) * ROWS].copy_from_slice(&acc);

@@ -15,8 +15,10 @@ pub static KERNELS: Kernels = Kernels {
     dot_q4_0: |w, rows, a, out| batched(w, rows, a, out, dot_q4_0),
     dot_q5_0: |w, rows, a, out| batched(w, rows, a, out, dot_q5_0),
     dot_q4_0x8: super::scalar_x8::dot_q4_0x8,
+    dot_q5_0x8: super::scalar_x8::dot_q5_0x8,
     dot_q8_0x8: super::scalar_x8::dot_q8_0x8,
     dot_q4_kx8: super::scalar_x8::dot_q4_kx8,
+    dot_q6_kx8: super::scalar_x8::dot_q6_kx8,
     dot_q4_k: |w, rows, a, out| batched(w, rows, a, out, dot_q4_k),
     dot_q6_k: |w, rows, a, out| batched(w, rows, a, out, dot_q6_k),
     quantize_q8_0: q8_0::quantize_row,
@@ -100,9 +102,13 @@ pub fn reduce4(s: [f32; 4]) -> f32 {
 }
 
 /// The canonical float dot product of `n` elements (`w(i)`, `x[i]`): 4 × 8 lanes over steps
-/// of 32 (`acc[u][l] += w·x` as a separate multiply and add, never fused), then steps of 8
+/// of 32 (`acc[u][l] = fma(w, x, acc[u][l])`, one rounding: [`f32::mul_add`]), then steps of 8
 /// into `acc[0]`, lanes combined as `(acc0 + acc1) + (acc2 + acc3)`, [`reduce8`], plus the
-/// tail summed in order. SIMD sets compute exactly this, so they agree bit for bit.
+/// tail fused in order. SIMD sets compute exactly this (`vfmadd`, NEON `vfmaq`), so they agree
+/// bit for bit. Fused because a separate multiply and add is two instructions on the ports a
+/// fused one needs once: f32 prefill's GEMM ran at half the float throughput llama.cpp's does
+/// (README "Speed"). Only these float dots are fused; the quantized products' float steps stay
+/// a multiply then an add.
 #[inline]
 fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
     let mut acc = [[0f32; LANES]; 4];
@@ -111,14 +117,14 @@ fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
         for (u, acc) in acc.iter_mut().enumerate() {
             for (l, a) in acc.iter_mut().enumerate() {
                 let j = i + 8 * u + l;
-                *a += w(j) * x[j];
+                *a = w(j).mul_add(x[j], *a);
             }
         }
         i += 32;
     }
     while i + 8 <= n {
         for (l, a) in acc[0].iter_mut().enumerate() {
-            *a += w(i + l) * x[i + l];
+            *a = w(i + l).mul_add(x[i + l], *a);
         }
         i += 8;
     }
@@ -128,7 +134,7 @@ fn fdot(n: usize, w: impl Fn(usize) -> f32, x: &[f32]) -> f32 {
     }
     let mut tail = 0f32;
     for (j, &xj) in x.iter().enumerate().take(n).skip(i) {
-        tail += w(j) * xj;
+        tail = w(j).mul_add(xj, tail);
     }
     reduce8(s) + tail
 }

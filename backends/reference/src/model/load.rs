@@ -49,8 +49,8 @@ pub struct LlamaModel {
     pub(crate) output_norm: Vec<f32>,
     pub(crate) output: Weight,
     pub(crate) tied: bool,
-    /// Row-interleaved copies of the Q4_0/Q8_0/Q4_K matrices ([`quant::x8`]), made at load,
-    /// one after another in one anonymous map advised for huge pages ([`X8Arena`]).
+    /// Row-interleaved copies of the Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrices ([`quant::x8`]), made at
+    /// load, one after another in one anonymous map advised for huge pages ([`X8Arena`]).
     pub(crate) interleaved: X8Arena,
     /// The load-time measurement that chose the layout and kernel set, if one ran.
     pub(crate) tuning: Option<Tuning>,
@@ -75,7 +75,7 @@ const SUPPORTED: &str = "supported types: F32, F16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K
 impl LlamaModel {
     /// Open and validate `path`. `max_seq_len` is bounded by the model's context length;
     /// matrix products run on `threads` threads (the caller's plus `threads - 1` workers).
-    /// Q4_0/Q8_0/Q4_K matrices are interleaved, with exactly `kernels` (no measurement:
+    /// Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrices are interleaved, with exactly `kernels` (no measurement:
     /// [`LlamaModel::load_with`]).
     pub fn load(
         path: &Path,
@@ -87,7 +87,7 @@ impl LlamaModel {
     }
 
     /// [`LlamaModel::load`] with the weight layout given by `layout`: with [`Layout::X8`], every
-    /// Q4_0/Q8_0/Q4_K matrix whose row count is a multiple of 8 is copied into the
+    /// Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrix whose row count is a multiple of 8 is copied into the
     /// row-interleaved layout ([`quant::x8`]) and its pages of the map are released, so
     /// resident memory stays about one model (the embedding table keeps the file layout for row
     /// lookups; a tied output matrix gets a copy). With [`Layout::Measure`], the candidates of
@@ -204,6 +204,15 @@ impl LlamaModel {
                 file.release(w.start, w.len);
             }
         }
+        // The matrices read from the file layout are mapped in now, at load, as llama.cpp does,
+        // not page by page inside the first forward pass (TTFT, and the first prefill's speed).
+        // The embedding is not: a lookup reads only the rows of the tokens it sees.
+        let file_layout = layers
+            .iter()
+            .flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down]);
+        for w in file_layout.chain([&output]).filter(|w| w.x8.is_none()) {
+            file.populate(w.start, w.len);
+        }
         let max_seq = max_seq_len.min(hp.n_ctx);
         Ok(LlamaModel {
             file,
@@ -246,7 +255,7 @@ impl LlamaModel {
     }
 
     /// The load-time measurement behind the layout and kernel set, when [`Layout::Measure`]
-    /// ran one (not for a model without Q4_0/Q8_0/Q4_K matrices).
+    /// ran one (not for a model without Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrices).
     pub fn tuning(&self) -> Option<&Tuning> {
         self.tuning.as_ref()
     }
@@ -427,5 +436,40 @@ impl Finder<'_> {
             )));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{self, Preset, SynthQuant};
+
+    /// llama.cpp's Q4_K_M recipe falls back to Q5_0 for rows that are not a multiple of 256
+    /// (most of smollm-135m's matrices), so its prefill speed hangs on those being interleaved.
+    #[test]
+    fn q4_k_m_files_interleave_their_q5_0_matrices() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny-q4_k_m.gguf");
+        synth::write_preset_gguf(Preset::Tiny, 7, SynthQuant::Q4KM, &path).unwrap();
+        let m = LlamaModel::load(&path, 16, &crate::kernels::scalar::KERNELS, 1).unwrap();
+        let q5: Vec<&Weight> = m
+            .layers
+            .iter()
+            .flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down])
+            .filter(|w| w.ggml_type == GgmlType::Q5_0)
+            .collect();
+        assert!(
+            q5.len() >= 4,
+            "tiny q4_k_m has Q5_0 matrices ({})",
+            q5.len()
+        );
+        for w in q5 {
+            assert!(
+                w.x8.is_some(),
+                "a [{}, {}] Q5_0 matrix is interleaved",
+                w.rows,
+                w.cols
+            );
+        }
     }
 }

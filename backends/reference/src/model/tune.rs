@@ -19,7 +19,8 @@ use std::time::Instant;
 pub enum Layout {
     /// The file's own layout, no copy.
     File,
-    /// Every Q4_0/Q8_0/Q4_K matrix with a multiple of 8 rows interleaved ([`crate::quant::x8`]).
+    /// Every Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrix with a multiple of 8 rows interleaved
+    /// ([`crate::quant::x8`]).
     X8,
     /// Whichever of the two (and, when the kernel set is free, of the set and its
     /// [`kernels::prefetch_twin`]) measures fastest on this model at load.

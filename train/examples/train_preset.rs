@@ -6,9 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let preset: edgebench_train::TrainPreset =
         args.get(1).map_or("kjv-micro", String::as_str).parse()?;
     let seed = args.get(2).map_or(Ok(0), |s| s.parse())?;
-    let cache =
-        std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/edgebench"));
-    let corpus = edgebench_train::corpus::load(cache.as_deref())?;
+    let corpus = edgebench_train::corpus::load(edgebench_backend::user_cache_dir().as_deref())?;
     let t = edgebench_train::train(
         &corpus,
         &edgebench_train::TrainOptions {

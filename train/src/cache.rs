@@ -25,11 +25,8 @@ pub fn default_root() -> Option<PathBuf> {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
-    var("EDGEBENCH_TRAINED_DIR").or_else(|| {
-        var("XDG_CACHE_HOME")
-            .or_else(|| var("HOME").map(|h| h.join(".cache")))
-            .map(|c| c.join("edgebench").join("trained"))
-    })
+    var("EDGEBENCH_TRAINED_DIR")
+        .or_else(|| edgebench_backend::user_cache_dir().map(|c| c.join("trained")))
 }
 
 /// The directory of one trained model under `root`: preset, seed, corpus sha256, recipe

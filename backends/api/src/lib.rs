@@ -3,6 +3,7 @@
 //! the sampling (greedy) and the process each measurement runs in.
 
 pub mod agreement;
+mod cache_dir;
 pub mod conformance;
 mod error;
 pub mod mock;
@@ -10,6 +11,7 @@ pub mod mock;
 pub mod pycheck;
 mod spec;
 
+pub use cache_dir::user_cache_dir;
 pub use error::BackendError;
 pub use spec::{LoadOptions, ModelFormat, ModelInfo, ModelSpec};
 

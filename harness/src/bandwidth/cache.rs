@@ -66,17 +66,9 @@ struct CacheFile {
     bandwidth: Bandwidth,
 }
 
-/// `$XDG_CACHE_HOME/edgebench` (an absolute path), else `$HOME/.cache/edgebench`.
+/// The per-user cache ([`edgebench_backend::user_cache_dir`]).
 pub fn dir_from_env() -> Option<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).map(PathBuf::from);
-    var("XDG_CACHE_HOME")
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            var("HOME")
-                .filter(|p| p.is_absolute())
-                .map(|h| h.join(".cache"))
-        })
-        .map(|c| c.join("edgebench"))
+    edgebench_backend::user_cache_dir()
 }
 
 /// Whether a curve measured at `measured_utc` may still be used at `now` (a time in the future

@@ -68,7 +68,7 @@ mod enabled {
         };
         let corpus = match corpus_file {
             Some(f) => corpus::from_file(f)?,
-            None => corpus::load(cache::default_root().as_deref().and_then(Path::parent))?,
+            None => corpus::load(edgebench_backend::user_cache_dir().as_deref())?,
         };
         let dir = cache::model_dir(&root, preset, seed, &corpus.sha256);
         if dir.join(cache::WEIGHTS_FILE).is_file() {

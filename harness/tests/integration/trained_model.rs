@@ -13,8 +13,7 @@ fn trained_dir() -> PathBuf {
 
 #[test]
 fn a_trained_model_runs_scores_its_passage_and_is_cached() {
-    let root = edgebench_train::cache::default_root();
-    if let Err(e) = edgebench_train::corpus::load(root.as_deref().and_then(|r| r.parent())) {
+    if let Err(e) = edgebench_train::corpus::load(edgebench_backend::user_cache_dir().as_deref()) {
         eprintln!("SKIPPED trained model run: {e}");
         return;
     }

@@ -9,8 +9,7 @@ use std::sync::{Mutex, OnceLock};
 
 /// `EDGEBENCH_CORPUS`, else the KJV from the per-user cache (fetched with apt-get on first use).
 pub fn corpus() -> Option<Corpus> {
-    let root = edgebench_train::cache::default_root();
-    match corpus::load(root.as_deref().and_then(|r| r.parent())) {
+    match corpus::load(edgebench_backend::user_cache_dir().as_deref()) {
         Ok(c) => Some(c),
         Err(e) => {
             eprintln!("SKIPPED: no training corpus: {e}");

@@ -80,9 +80,6 @@ impl Settings {
         {
             checkout_roots.push(d);
         }
-        let cache_home = env_path("XDG_CACHE_HOME")
-            .filter(|p| p.is_absolute())
-            .or_else(|| env_path("HOME").map(|h| h.join(".cache")));
         let autofetch = std::env::var("EDGEBENCH_ORT_AUTOFETCH").map_or(true, |v| {
             !matches!(
                 v.trim().to_ascii_lowercase().as_str(),
@@ -98,7 +95,7 @@ impl Settings {
             dylib_path: env_path("ORT_DYLIB_PATH"),
             system_dirs: super::system::default_dirs(),
             checkout_roots,
-            cache_root: cache_home.map(|c| c.join("edgebench").join("onnxruntime")),
+            cache_root: edgebench_backend::user_cache_dir().map(|c| c.join("onnxruntime")),
             pin: Pin::for_arch(std::env::consts::ARCH),
             autofetch,
             wheel: env_path("EDGEBENCH_ORT_WHEEL"),

@@ -37,6 +37,34 @@ pub(crate) struct Layer {
     pub w_down: Weight,
 }
 
+impl Layer {
+    /// The layer's weight matrices (its norms are vectors).
+    fn matrices(&self) -> [&Weight; 7] {
+        [
+            &self.wq,
+            &self.wk,
+            &self.wv,
+            &self.wo,
+            &self.w_gate,
+            &self.w_up,
+            &self.w_down,
+        ]
+    }
+
+    /// [`Layer::matrices`], mutable (the loader points them at their interleaved copies).
+    fn matrices_mut(&mut self) -> [&mut Weight; 7] {
+        [
+            &mut self.wq,
+            &mut self.wk,
+            &mut self.wv,
+            &mut self.wo,
+            &mut self.w_gate,
+            &mut self.w_up,
+            &mut self.w_down,
+        ]
+    }
+}
+
 /// A loaded llama: hyperparameters, the mapped file and where each weight lives in it.
 pub struct LlamaModel {
     pub(crate) file: GgufFile,
@@ -143,20 +171,8 @@ impl LlamaModel {
         let mut interleaved = X8Arena::default();
         let (mut kernels, mut tuning) = (kernels, None);
         if layout != Layout::File {
-            let mut weights: Vec<&mut Weight> = layers
-                .iter_mut()
-                .flat_map(|l| {
-                    [
-                        &mut l.wq,
-                        &mut l.wk,
-                        &mut l.wv,
-                        &mut l.wo,
-                        &mut l.w_gate,
-                        &mut l.w_up,
-                        &mut l.w_down,
-                    ]
-                })
-                .collect();
+            let mut weights: Vec<&mut Weight> =
+                layers.iter_mut().flat_map(Layer::matrices_mut).collect();
             weights.push(&mut output);
             let packable = |w: &Weight| quant::x8::supported(w.ggml_type, w.rows) && w.len > 0;
             let lens = weights
@@ -207,10 +223,8 @@ impl LlamaModel {
         // The matrices read from the file layout are mapped in now, at load, as llama.cpp does,
         // not page by page inside the first forward pass (TTFT, and the first prefill's speed).
         // The embedding is not: a lookup reads only the rows of the tokens it sees.
-        let file_layout = layers
-            .iter()
-            .flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down]);
-        for w in file_layout.chain([&output]).filter(|w| w.x8.is_none()) {
+        let matrices = layers.iter().flat_map(Layer::matrices).chain([&output]);
+        for w in matrices.filter(|w| w.x8.is_none()) {
             file.populate(w.start, w.len);
         }
         let max_seq = max_seq_len.min(hp.n_ctx);
@@ -455,7 +469,7 @@ mod tests {
         let q5: Vec<&Weight> = m
             .layers
             .iter()
-            .flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down])
+            .flat_map(Layer::matrices)
             .filter(|w| w.ggml_type == GgmlType::Q5_0)
             .collect();
         assert!(

@@ -466,6 +466,23 @@ fn q8_isum_avx2(q: &[__m256i; 8], qs: &[i8; QK]) -> __m256i {
     s
 }
 
+/// `pshufb` indices that copy, in every 32-bit lane, that lane's i16 number `k` (bytes `2k`,
+/// `2k + 1`) into both of its i16 halves: `[0, 1, 0, 1, 4, 5, 4, 5, ..]` for `k = 0`, `[2, 3, 2,
+/// 3, 6, 7, ..]` for `k = 1`, the same 16 indices in both 128-bit halves (`pshufb` works per
+/// half).
+static SCALE_PICK: [[i8; 32]; 2] = [scale_pick(0), scale_pick(1)];
+
+const fn scale_pick(k: usize) -> [i8; 32] {
+    let mut t = [0i8; 32];
+    let mut i = 0;
+    while i < 32 {
+        let j = i % 16;
+        t[i] = (4 * (j / 4) + 2 * k + j % 2) as i8;
+        i += 1;
+    }
+    t
+}
+
 /// Per lane, 8 chunks `q` of Q6_K quants against activation bytes `at + 4c..`, chunks 0..4
 /// (sub-block `2k`) times the pair's first scale, 4..8 (`2k + 1`) times its second: `sc` holds
 /// row r's `(sc_2k, sc_2k+1)` as i16 in lane r. `maddubs` pair sums reach |2·63·128| = 16128,
@@ -476,48 +493,11 @@ fn q8_isum_avx2(q: &[__m256i; 8], qs: &[i8; QK]) -> __m256i {
 /// Only for callers that enable AVX2 (always inlined, like [`q6_scaled_vnni`]).
 #[inline(always)]
 unsafe fn q6_scaled_avx2(q: &[__m256i; 8], qs: &[i8], at: usize, sc: __m256i) -> __m256i {
-    // SAFETY: register-only intrinsics of features the caller enables.
+    // SAFETY: intrinsics of features the caller enables; `ld` reads one 32-byte row of
+    // `SCALE_PICK`.
     unsafe {
-        let pick = |b0: i8, b1: i8| {
-            _mm256_shuffle_epi8(
-                sc,
-                _mm256_setr_epi8(
-                    b0,
-                    b1,
-                    b0,
-                    b1,
-                    b0 + 4,
-                    b1 + 4,
-                    b0 + 4,
-                    b1 + 4,
-                    b0 + 8,
-                    b1 + 8,
-                    b0 + 8,
-                    b1 + 8,
-                    b0 + 12,
-                    b1 + 12,
-                    b0 + 12,
-                    b1 + 12,
-                    b0,
-                    b1,
-                    b0,
-                    b1,
-                    b0 + 4,
-                    b1 + 4,
-                    b0 + 4,
-                    b1 + 4,
-                    b0 + 8,
-                    b1 + 8,
-                    b0 + 8,
-                    b1 + 8,
-                    b0 + 12,
-                    b1 + 12,
-                    b0 + 12,
-                    b1 + 12,
-                ),
-            )
-        };
-        let (se, so) = (pick(0, 1), pick(2, 3));
+        let pick = |k: usize| _mm256_shuffle_epi8(sc, ld(SCALE_PICK[k].as_ptr().cast()));
+        let (se, so) = (pick(0), pick(1));
         let p = |c: usize| _mm256_maddubs_epi16(q[c], _mm256_set1_epi32(bcast4(qs, at + 4 * c)));
         let two = |c: usize, s: __m256i| _mm256_madd_epi16(_mm256_add_epi16(p(c), p(c + 1)), s);
         _mm256_add_epi32(

@@ -2,6 +2,7 @@
 
 use crate::kernels;
 use crate::model::{Layout, LlamaModel, LlamaSession};
+use crate::quant::x8;
 use edgebench_backend::{
     Backend, BackendError, LoadOptions, Logits, Model, ModelFormat, ModelInfo, ModelSpec, Session,
 };
@@ -103,18 +104,18 @@ impl Backend for ReferenceBackend {
         )?;
         LAST_THREADS.store(model.threads(), Ordering::Relaxed);
         let used = if model.interleaved() {
-            "Q4_0/Q5_0/Q8_0/Q4_K/Q6_K rows interleaved by 8 at load (x8)"
+            format!("{} rows interleaved by 8 at load (x8)", x8::TYPES)
         } else {
-            "file layout"
+            "file layout".to_string()
         };
         let how = match (model.tuning(), layout()?) {
             (Some(t), _) => format!("measured at load: {t}"),
             (None, Layout::Measure) => {
-                "nothing to measure (no Q4_0/Q5_0/Q8_0/Q4_K/Q6_K matrix)".into()
+                format!("nothing to measure (no {} matrix)", x8::TYPES)
             }
             (None, _) => format!("forced by {INTERLEAVE_ENV}"),
         };
-        let choice = [model.kernels().name.to_string(), used.to_string(), how];
+        let choice = [model.kernels().name.to_string(), used, how];
         *LAST_CHOICE.lock().unwrap_or_else(|e| e.into_inner()) = Some(choice);
         Ok(Box::new(ReferenceModel { model }))
     }
@@ -134,9 +135,7 @@ impl Backend for ReferenceBackend {
                 match layout() {
                     Ok(Layout::Measure) => "chosen at load by measurement".into(),
                     Ok(Layout::X8) => {
-                        format!(
-                            "Q4_0/Q5_0/Q8_0/Q4_K/Q6_K rows interleaved by 8 ({INTERLEAVE_ENV}=on)"
-                        )
+                        format!("{} rows interleaved by 8 ({INTERLEAVE_ENV}=on)", x8::TYPES)
                     }
                     Ok(Layout::File) => format!("file layout ({INTERLEAVE_ENV}=off)"),
                     Err(e) => format!("invalid: {e}"),

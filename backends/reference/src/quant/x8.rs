@@ -134,6 +134,9 @@ pub mod q50 {
     }
 }
 
+/// The types that have an x8 layout ([`block_bytes`]), as reports name them.
+pub const TYPES: &str = "Q4_0/Q5_0/Q8_0/Q4_K/Q6_K";
+
 /// Bytes of one source block of a type that has an x8 layout.
 fn block_bytes(ty: GgmlType) -> Option<usize> {
     match ty {
@@ -260,6 +263,20 @@ pub fn chunk(qs: &[u8], c: usize, r: usize) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_type_list_names_exactly_the_types_with_a_layout() {
+        let with_layout: Vec<String> = (0..64)
+            .filter_map(GgmlType::from_id)
+            .filter(|&t| block_bytes(t).is_some())
+            .map(|t| t.to_string())
+            .collect();
+        let mut named: Vec<&str> = TYPES.split('/').collect();
+        let mut have: Vec<&str> = with_layout.iter().map(String::as_str).collect();
+        named.sort_unstable();
+        have.sort_unstable();
+        assert_eq!(named, have);
+    }
 
     #[test]
     fn pack_puts_every_byte_where_the_layout_says() {
